@@ -1,0 +1,51 @@
+# The front door. Every target installs what it needs into .venv on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+KAZDE := $(VENV)/bin/kazde
+STAMP := $(VENV)/.installed
+PYTEST := $(PY) -m pytest
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run serve ingest test test-fast lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@# The CPU build of torch first: without it pip pulls a CUDA build of several GB.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## Install the project and its tools into .venv
+
+ingest: venv ## Index the bundled corpus (incremental)
+	$(KAZDE) ingest
+
+run: venv ## Index the bundled corpus if needed, then serve the web chat on http://127.0.0.1:$${KAZDE_PORT:-8000}
+	$(KAZDE) ingest
+	@echo "kazde: the index is ready; serving the chat page comes with the ask issue (#3)." >&2
+
+test: venv ## The whole suite, every tier
+	$(PYTEST) -q
+
+test-fast: venv ## The quick tier for the edit loop (no slow, server or bench-data tests)
+	$(PYTEST) -q -m "not slow and not server"
+
+lint: venv ## ruff: lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv ## ruff: fix imports and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: venv ## Benchmarks; figures written to docs/benchmarks.md
+	$(PY) bench/ingest.py
+
+clean: ## Remove the virtual environment and the local index
+	rm -rf $(VENV) .kazde

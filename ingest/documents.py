@@ -1,0 +1,65 @@
+"""The values that flow through ingestion: pages out of a loader, chunks into the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed; the message is the one-line reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One unit of text of a document: a PDF page (numbered from 1) or a whole text file (number None)."""
+
+    text: str
+    number: int | None = None
+
+
+@dataclass
+class LoadedDocument:
+    """What a loader makes of one file: its pages, its metadata and the problems met on the way."""
+
+    pages: list[Page]
+    title: str = ""
+    source: str = ""
+    language: str = ""
+    doc_type: str = ""
+    # One line each, such as "page 3: unreadable (garbage text: glyph names)"; the file is still indexed.
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage ready for the store; its id derives from the document's content hash and its position."""
+
+    id: str
+    text: str
+    doc_id: str
+    title: str
+    source: str
+    language: str
+    page: int | None
+    chunk_index: int
+    start: int
+    end: int
+    content_hash: str
+    doc_type: str = ""
+
+    def metadata(self) -> dict[str, str | int]:
+        """The chunk's metadata as Chroma stores it (no None values: a missing page is left out)."""
+        meta: dict[str, str | int] = {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "source": self.source,
+            "language": self.language,
+            "chunk_index": self.chunk_index,
+            "start": self.start,
+            "end": self.end,
+            "content_hash": self.content_hash,
+            "doc_type": self.doc_type,
+        }
+        if self.page is not None:
+            meta["page"] = self.page
+        return meta

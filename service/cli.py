@@ -1,0 +1,179 @@
+"""`kazde`: ingest, status (and, as the service grows, ask, eval, serve).
+
+Progress and logs go to standard error; with --json the last line of standard output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from service.settings import BUNDLED_CORPUS, Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"kazde: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more (to standard error).")
+def main(verbose: bool) -> None:
+    """Kazde: questions about Kazakh-German cooperation, answered from the sources."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Start over: the index then holds the given paths alone.")
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON summary line on standard output.")
+def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
+    """Index files and folders (default: the bundled corpus), incrementally by content hash."""
+    from ingest import IngestError, WriterBusy, WriterLock
+    from ingest import run as run_ingest
+    from vectorstore import StoreError
+
+    settings = _settings()
+    targets = list(paths) or [BUNDLED_CORPUS]
+    try:
+        with WriterLock(settings.data_dir), _ProgressBar() as bar:
+            report = run_ingest(
+                targets,
+                _store_opener(settings),
+                settings.manifest_path,
+                stamp=_stamp(settings),
+                rebuild=rebuild,
+                progress=bar.update,
+                parse_timeout_s=settings.parse_timeout_s,
+                parse_memory_mb=settings.parse_memory_mb,
+            )
+    except (IngestError, WriterBusy, StoreError, ValueError) as exc:
+        _fail(str(exc))
+    summary = report.as_json()
+    _print_ingest_summary(summary, err=as_json)
+    if as_json:
+        _emit_json(summary)
+
+
+def _stamp(settings: Settings) -> str:
+    from vectorstore import DEFAULT_EMBEDDER
+
+    if settings.embedding_model == DEFAULT_EMBEDDER:
+        return DEFAULT_EMBEDDER
+    from vectorstore import make_embedder
+
+    return make_embedder(settings.embedding_model)[1]
+
+
+def _store_opener(settings: Settings) -> Callable[[bool], Any]:
+    def open_(reset: bool) -> Any:
+        from vectorstore import make_embedder, open_store
+
+        embedder, stamp = make_embedder(settings.embedding_model)
+        return open_store(settings.store_location, embedder, stamp, reset=reset)
+
+    return open_
+
+
+class _ProgressBar:
+    """A tqdm bar on standard error, created when the first file is done (a no-op run shows none)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def update(self, done: int, total: int, doc_id: str) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, leave=False)
+        self._bar.set_postfix_str(doc_id[-40:], refresh=False)
+        self._bar.update(done - self._bar.n)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _print_ingest_summary(summary: dict[str, Any], *, err: bool) -> None:
+    rows = [(k, summary[k]) for k in ("added", "updated", "unchanged", "removed", "failed")]
+    rows += [("chunks written", summary["chunks"]), ("seconds", summary["seconds"])]
+    width = max(len(k) for k, _ in rows)
+    lines = [f"{k:<{width}}  {v}" for k, v in rows]
+    for item in summary["duplicates"]:
+        lines.append(f"duplicate  {item['doc_id']} = {item['duplicate_of']} (embedded once)")
+    for doc_id, problems in summary["problems"].items():
+        for problem in problems:
+            lines.append(f"warning  {doc_id}: {problem}")
+    for item in summary["failures"]:
+        lines.append(f"FAILED  {item['doc_id']}: {item['reason']}")
+    click.echo("\n".join(lines), err=err)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line on standard output.")
+def status(as_json: bool) -> None:
+    """What the index holds: documents, chunks (as Chroma counts them), embedder, store."""
+    from ingest.manifest import load
+    from vectorstore import StoreError, read_stats
+
+    settings = _settings()
+    try:
+        stats = read_stats(settings.store_location)
+        manifest = load(settings.manifest_path)
+    except (StoreError, ValueError) as exc:
+        _fail(str(exc))
+    docs: list[dict[str, Any]] = []
+    for doc_id, entry in sorted(manifest.docs.items()):
+        item: dict[str, Any] = {
+            "doc_id": doc_id,
+            "chunks": stats.chunk_counts.get(doc_id, 0),
+            "content_hash": entry.content_hash,
+        }
+        if entry.duplicate_of:
+            item["duplicate_of"] = entry.duplicate_of
+        if entry.failed:
+            item["failed"] = entry.reason
+        docs.append(item)
+    # Passages whose document the manifest does not know (an interrupted run) are listed too: status reports
+    # what Chroma holds, not what the manifest believes.
+    for doc_id in sorted(set(stats.chunk_counts) - set(manifest.docs)):
+        docs.append({"doc_id": doc_id, "chunks": stats.chunk_counts[doc_id], "content_hash": ""})
+    result = {
+        "documents": sum(1 for d in docs if "failed" not in d),
+        "chunks": sum(stats.chunk_counts.values()),
+        "embedder": stats.embedder or manifest.embedder or settings.embedding_model,
+        "store": settings.store_location.describe(),
+        "docs": docs,
+    }
+    lines = [f"{k:<10} {result[k]}" for k in ("documents", "chunks", "embedder", "store")]
+    failed = [d for d in docs if "failed" in d]
+    lines += [f"FAILED  {d['doc_id']}: {d['failed']}" for d in failed]
+    click.echo("\n".join(lines), err=as_json)
+    if as_json:
+        _emit_json(result)

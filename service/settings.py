@@ -1,0 +1,72 @@
+"""KAZDE_* environment variables -> one typed Settings object, read only at the entry points."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from vectorstore import DEFAULT_EMBEDDER, StoreLocation
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_CORPUS = PROJECT_ROOT / "data" / "corpus"
+
+
+class SettingsError(ValueError):
+    """A KAZDE_* variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service and the `kazde` command can be configured with."""
+
+    data_dir: Path
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    embedding_model: str = DEFAULT_EMBEDDER
+    admin_token: str = ""
+    port: int = 8000
+    parse_timeout_s: float = 120.0
+    parse_memory_mb: int = 2048
+
+    @property
+    def store_location(self) -> StoreLocation:
+        """Where the chunks live: the embedded index under data_dir, or a Chroma server."""
+        if self.chroma_host:
+            return StoreLocation(host=self.chroma_host, port=self.chroma_port)
+        return StoreLocation(path=self.data_dir / "chroma")
+
+    @property
+    def manifest_path(self) -> Path:
+        """The record of what is indexed; beside the embedded index, or alone in server mode."""
+        return self.data_dir / "manifest.json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from KAZDE_* variables (os.environ unless given)."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("KAZDE_DATA_DIR") or PROJECT_ROOT / ".kazde").expanduser().resolve()
+        return cls(
+            data_dir=data_dir,
+            chroma_host=env.get("KAZDE_CHROMA_HOST", "").strip(),
+            chroma_port=_int(env, "KAZDE_CHROMA_PORT", 8000),
+            embedding_model=env.get("KAZDE_EMBEDDING_MODEL", "").strip() or DEFAULT_EMBEDDER,
+            admin_token=env.get("KAZDE_ADMIN_TOKEN", ""),
+            port=_int(env, "KAZDE_PORT", 8000),
+            parse_timeout_s=float(_int(env, "KAZDE_PARSE_TIMEOUT", 120)),
+            parse_memory_mb=_int(env, "KAZDE_PARSE_MEMORY_MB", 2048),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {value}")
+    return value

@@ -1,0 +1,126 @@
+"""Shared fixtures: the real embedder, Chroma in a temp dir, a real `chroma run` server, the bench data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.settings import BUNDLED_CORPUS, PROJECT_ROOT
+from vectorstore import StoreLocation, make_embedder, open_store
+
+BENCH = PROJECT_ROOT.parent / "shared" / "bench"
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real default embedder (USE multilingual), loaded once for the session."""
+    model, stamp = make_embedder()
+    model.embed_query("warm up")
+    return model, stamp
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty KAZDE_DATA_DIR."""
+    path = tmp_path / "kazde-data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def opener(data_dir: Path, embedder):
+    """Opens the embedded store under data_dir with the real embedder, the way `kazde ingest` does."""
+    model, stamp = embedder
+
+    def open_(reset: bool):
+        return open_store(StoreLocation(path=data_dir / "chroma"), model, stamp, reset=reset)
+
+    return open_
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private copy of the bundled corpus that a test may change."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def bench_dir() -> Path:
+    """../shared/bench; tests that need it are skipped, saying why, where it is absent (a user's checkout)."""
+    if not BENCH.is_dir():
+        pytest.skip(f"benchmark data not found at {BENCH} (CI and the dev machines have it)")
+    return BENCH
+
+
+def kazde(*args: str, data_dir: Path, extra_env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
+    """Run the installed `kazde` command with its own data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAZDE_")}
+    env.update({"KAZDE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    env.update(extra_env or {})
+    return subprocess.run(
+        [str(BIN / "kazde"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=kw.pop("timeout", 600),
+        **kw,
+    )
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A real `chroma run` server process on a free loopback port, stopped after the test."""
+    port = free_port()
+    log = (tmp_path / "chroma-server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            str(BIN / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "chroma-server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    server_log = (tmp_path / "chroma-server.log").read_text()
+                    raise RuntimeError(f"chroma server did not start: {server_log}") from None
+                time.sleep(0.3)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
