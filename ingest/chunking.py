@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ingest.documents import Page
 
-CHUNK_CHARS = 800
-OVERLAP_CHARS = 160
+CHUNK_CHARS = 1000
+OVERLAP_CHARS = 200
 # A sentence ends at . ! ? … (optionally followed by a closing quote or bracket) before whitespace, unless the
 # word before the stop is a common abbreviation (German, English, Russian) or a single letter/number ("z.", "1.").
 _SENTENCE_END = re.compile(r"[.!?…][\"'»“”)\]]*\s+")

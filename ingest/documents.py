@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest.years import years_in
+
 
 class LoadError(Exception):
     """A file that cannot be indexed; the message is the one-line reason shown to the user."""
@@ -62,4 +64,8 @@ class Chunk:
         }
         if self.page is not None:
             meta["page"] = self.page
+        years = years_in(self.text)
+        if years:
+            # The range of years the passage mentions, for year filters (Chroma has no list-valued metadata).
+            meta["year_min"], meta["year_max"] = years[0], years[-1]
         return meta

@@ -8,23 +8,51 @@ cost of isolation is one pipe round trip per file, not one process start.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
+import os
+import pickle
 import queue
+import select
 import signal
-from multiprocessing.connection import Connection
+import struct
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ingest.documents import LoadedDocument, LoadError
 
 log = logging.getLogger(__name__)
 
+_HEADER = struct.Struct("!Q")
 
-def _worker_main(conn: Connection, memory_mb: int) -> None:
+
+def _send(stream: IO[bytes], obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _recv(stream: IO[bytes]) -> Any:
+    head = stream.read(_HEADER.size)
+    if len(head) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def worker_main(memory_mb: int) -> None:
+    """The worker's loop: read a path, load it, answer ("ok", LoadedDocument) or ("error", reason)."""
     import resource
 
     # Ctrl-C belongs to the parent, which stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The protocol owns the real stdout; anything a library prints goes to stderr instead.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    inp = sys.stdin.buffer
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -32,7 +60,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
 
     while True:
         try:
-            path = conn.recv()
+            path = _recv(inp)
         except EOFError:
             return
         try:
@@ -46,9 +74,9 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         except Exception as exc:  # a loader bug or a library failure: still a reason, never a traceback
             result = ("error", f"could not be parsed ({type(exc).__name__}: {_one_line(exc)})")
         try:
-            conn.send(result)
+            _send(out, result)
         except MemoryError:
-            conn.send(("error", f"parsing needed more than the memory cap of {memory_mb} MB"))
+            _send(out, ("error", f"parsing needed more than the memory cap of {memory_mb} MB"))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -57,17 +85,45 @@ def _one_line(exc: BaseException) -> str:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, memory_mb: int) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
-        self.process.start()
-        child.close()
+    """A plain child process (`python -m ingest.isolation`): no re-import of the caller's __main__."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ingest.isolation", str(memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def is_alive(self) -> bool:
+        return self.process.poll() is None
+
+    def send(self, path: str) -> None:
+        assert self.process.stdin is not None
+        _send(self.process.stdin, path)
+
+    def wait_readable(self, timeout: float) -> bool:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        return bool(ready)
+
+    def recv(self) -> Any:
+        assert self.process.stdout is not None
+        return _recv(self.process.stdout)
 
     def stop(self) -> None:
-        self.conn.close()
-        if self.process.is_alive():
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            log.warning("parser worker %s did not stop", self.process.pid)
 
 
 class ParserPool:
@@ -76,8 +132,6 @@ class ParserPool:
     def __init__(self, *, timeout_s: float = 120.0, memory_mb: int = 2048, workers: int = 1) -> None:
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
-        # spawn, not fork: the parent may hold a model and Chroma's threads, which a fork would copy and break.
-        self._ctx = mp.get_context("spawn")
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._all: list[_Worker] = []
         for _ in range(workers):
@@ -87,17 +141,20 @@ class ParserPool:
         """Load one file in a worker; raise LoadError with the reason when it fails, hangs or blows up."""
         worker = self._idle.get()
         try:
-            if worker is None or not worker.process.is_alive():
+            if worker is None or not worker.is_alive():
                 worker = self._start()
-            worker.conn.send(str(path))
-            if not worker.conn.poll(self.timeout_s):
-                self._discard(worker)
-                worker = None
-                raise LoadError(f"parsing took longer than {self.timeout_s:g} s; stopped")
             try:
-                status, value = worker.conn.recv()
-            except (EOFError, OSError):
-                code = worker.process.exitcode if worker.process.join(timeout=5) is None else None
+                worker.send(str(path))
+                if not worker.wait_readable(self.timeout_s):
+                    self._discard(worker)
+                    worker = None
+                    raise LoadError(f"parsing took longer than {self.timeout_s:g} s; stopped")
+                status, value = worker.recv()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                try:
+                    code: int | None = worker.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    code = None
                 self._discard(worker)
                 worker = None
                 raise LoadError(_death_reason(code, self.memory_mb)) from None
@@ -108,7 +165,7 @@ class ParserPool:
         raise LoadError(value)
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._ctx, self.memory_mb)
+        worker = _Worker(self.memory_mb)
         self._all.append(worker)
         return worker
 
@@ -135,3 +192,7 @@ def _death_reason(code: int | None, memory_mb: int) -> str:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         return f"the parser crashed ({name}); over its {memory_mb} MB memory cap, or a damaged file"
     return f"the parser stopped unexpectedly (exit code {code})"
+
+
+if __name__ == "__main__":
+    worker_main(int(sys.argv[1]))

@@ -66,9 +66,14 @@ def _one_line(text: str, limit: int = 160) -> str:
 _BYTES_DUMP = re.compile(r": b['\"].*$", re.DOTALL)
 
 
+def _message(exc: BaseException) -> str:
+    """The exception's message on one short line."""
+    return _one_line(_BYTES_DUMP.sub("", str(exc)))
+
+
 def _describe(exc: BaseException) -> str:
     """'ErrorType: message' on one line."""
-    message = _one_line(_BYTES_DUMP.sub("", str(exc)))
+    message = _message(exc)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
@@ -195,18 +200,18 @@ _HTML_SPACE = re.compile(r"\s+")
 _LEADING_SPACE = re.compile(r"^ +", re.MULTILINE)
 
 
-class _Separator(str):
-    """A line break to emit once an element's children are done (told apart from the document's strings)."""
+class _Break(int):
+    """Line breaks owed once an element's children are done (an int: never mistaken for the page's text)."""
 
 
 def _decode_html(data: bytes) -> str:
     """Decode as UTF-8, else in the charset the page declares; an undeclared legacy encoding is refused."""
     try:
         return _decode(data)
-    except LoadError:
+    except LoadError as not_utf8:
         declared = EncodingDetector.find_declared_encoding(data, is_html=True)
         if not declared or declared.lower().replace("_", "-") in {"utf-8", "utf8"}:
-            raise
+            raise LoadError(f"{not_utf8} (and no other charset declared)") from None
     try:
         return data.decode(declared)
     except (LookupError, UnicodeDecodeError) as exc:
@@ -232,31 +237,41 @@ def _meta_content(soup: BeautifulSoup, key: str) -> str:
 
 
 def _html_text(root: Tag) -> str:
-    """The element's text with breaks after block elements and ' | ' between table cells."""
+    """The element's text with breaks around block elements and ' | ' between table cells."""
     for pre in root.find_all("pre"):
-        pre.string = pre.get_text()  # one string, so that its layout is kept below
+        pre.string = pre.get_text()  # one string, so that its line breaks are kept below
     out: list[str] = []
+    # Breaks are owed rather than written, so that nested or adjacent blocks give one break, not several.
+    owed = 0
     # An explicit stack rather than recursion: deeply nested markup must not hit the recursion limit.
-    todo: list[PageElement | _Separator] = [root]
+    todo: list[PageElement | _Break] = [root]
     while todo:
         item = todo.pop()
-        if isinstance(item, _Separator):
-            out.append(item)
+        text = ""
+        if isinstance(item, _Break):
+            owed = max(owed, item)
         elif isinstance(item, NavigableString):
             if isinstance(item, PreformattedString) and not isinstance(item, CData):
                 continue  # comments, doctypes, processing instructions
             in_pre = item.parent is not None and item.parent.name == "pre"
-            out.append(str(item) if in_pre else _HTML_SPACE.sub(" ", item))
+            text = str(item) if in_pre else _HTML_SPACE.sub(" ", item)
         elif isinstance(item, Tag):
             if item.name == "br":
-                out.append("\n")
+                owed = min(owed + 1, 2)  # <br><br> is how many pages mark a paragraph
                 continue
             if item.name in _CELL_TAGS and item.find_previous_sibling(_CELL_TAGS) is not None:
-                out.append(" | ")
-            sep = "\n\n" if item.name in _PARAGRAPH_TAGS else "\n" if item.name in _LINE_TAGS else ""
-            out.append(sep)
-            todo.append(_Separator(sep))
+                text = " | "
+            lines = 2 if item.name in _PARAGRAPH_TAGS else 1 if item.name in _LINE_TAGS else 0
+            if lines:
+                owed = max(owed, lines)
+                todo.append(_Break(lines))
             todo.extend(reversed(item.contents))
+        if not text or (owed and not text.strip()):
+            continue  # whitespace between blocks means nothing
+        if owed and out:
+            out.append("\n" * owed)
+        owed = 0
+        out.append(text)
     return "".join(out)
 
 
@@ -357,6 +372,7 @@ def _quiet_pypdf() -> Iterator[_NoiseCounter]:
         _quiet_users += 1
         _PYPDF_LOG.addHandler(counter)
     try:
+        # catch_warnings is process-wide and not thread-safe; ingestion loads one file at a time per worker.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             yield counter
@@ -375,7 +391,7 @@ def _unreadable_reason(data: bytes, exc: Exception) -> str:
     if b"%PDF-" not in data[:1024]:
         start = _one_line(data[:20].decode("latin-1"), 20)
         return f"not a PDF file (no %PDF- header; it starts with {start!r})"
-    message = _one_line(str(exc)).rstrip(".")
+    message = _message(exc).rstrip(".")
     if isinstance(exc, LimitReachedError):
         return f"not a readable PDF: a pypdf safety limit was reached ({message})"
     cause = message if isinstance(exc, PyPdfError) and message else _describe(exc)
@@ -387,7 +403,7 @@ def _unreadable_reason(data: bytes, exc: Exception) -> str:
 def _dependency_reason(exc: Exception) -> str:
     if "cryptography" in str(exc):
         return "encrypted with AES: the 'cryptography' package is needed (pip install 'pypdf[crypto]')"
-    return f"a library needed to read this PDF is missing ({_one_line(str(exc))})"
+    return f"a library needed to read this PDF is missing ({_message(exc)})"
 
 
 def _open_pdf(data: bytes, password: str | None) -> PdfReader:

@@ -158,7 +158,7 @@ def garbage_reason(text: str) -> str | None:
     broken = {ch for ch in set(non_ascii) if unicodedata.category(ch) == "Cn"}
     unassigned = sum(1 for ch in non_ascii if ch in broken) if broken else 0
     if unassigned >= 3 and unassigned / non_space >= _UNASSIGNED_SHARE:
-        return "CID mojibake (unassigned code points)"
+        return "CID mojibake: unassigned code points"
     without_leaders = _LEADERS.sub("", text)
     rest = len(_NON_SPACE.findall(without_leaders))
     if rest >= _MIN_CHARS_FOR_SHARES and len(_PUNCT.findall(without_leaders)) / rest > _MAX_PUNCT_SHARE:

@@ -36,6 +36,8 @@ class StoreLike(Protocol):
 
     def delete_document(self, doc_id: str, *, keep_hash: str | None = None) -> None: ...
 
+    def warm_up(self) -> None: ...
+
 
 # Opens the store on first need (reset=True drops the collection first); a no-op run never calls it.
 StoreOpener = Callable[[bool], StoreLike]
@@ -122,7 +124,9 @@ def _walk(root: Path) -> Iterable[tuple[str, Path]]:
                 yield path.relative_to(root).as_posix(), path
 
 
-def make_chunks(doc_id: str, doc: LoadedDocument, content_hash: str) -> list[Chunk]:
+def make_chunks(
+    doc_id: str, doc: LoadedDocument, content_hash: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS
+) -> list[Chunk]:
     """The chunks of a loaded document, ids from its content hash and their position."""
     return [
         Chunk(
@@ -139,7 +143,7 @@ def make_chunks(doc_id: str, doc: LoadedDocument, content_hash: str) -> list[Chu
             content_hash=content_hash,
             doc_type=doc.doc_type,
         )
-        for index, (page, start, end) in enumerate(chunk_pages(doc.pages, CHUNK_CHARS, OVERLAP_CHARS))
+        for index, (page, start, end) in enumerate(chunk_pages(doc.pages, size, overlap))
     ]
 
 
@@ -162,6 +166,9 @@ class _Run:
         self.report = report
         self._saved_at = time.monotonic()
         self._buffer: list[tuple[_Work, LoadedDocument, list[Chunk]]] = []
+        self.chunking = (CHUNK_CHARS, OVERLAP_CHARS)
+        # doc_ids an earlier run had begun to write when it died: they may hold chunks of another version.
+        self.unfinished: set[str] = set(manifest.pending)
 
     @property
     def store(self) -> StoreLike:
@@ -189,7 +196,7 @@ class _Run:
         if isinstance(doc, LoadError):
             self.fail(work, str(doc))
             return
-        chunks = make_chunks(doc_id, doc, work.content_hash)
+        chunks = make_chunks(doc_id, doc, work.content_hash, *self.chunking)
         if not chunks:
             self.fail(work, "no text to index")
             return
@@ -206,7 +213,9 @@ class _Run:
         for work, doc, cs in self._buffer:
             doc_id = work.file.doc_id
             # Add first, then delete the old version's chunks: a reader sees the old or the new document.
-            self.store.delete_document(doc_id, keep_hash=work.content_hash)
+            # A document new to the index has none, unless a run that died had begun to write it.
+            if not work.is_new or doc_id in self.unfinished:
+                self.store.delete_document(doc_id, keep_hash=work.content_hash)
             self.m.docs[doc_id] = Entry(
                 root=work.file.root,
                 path=str(work.file.path),
@@ -280,6 +289,7 @@ def run(
     parse_timeout_s: float = 120.0,
     parse_memory_mb: int = 2048,
     parse_workers: int = 1,
+    chunking: tuple[int, int] = (CHUNK_CHARS, OVERLAP_CHARS),
 ) -> IngestReport:
     """Bring the index in line with the files under `paths`; see IngestReport for what it did."""
     started = time.perf_counter()
@@ -305,6 +315,7 @@ def run(
 
     with ParserPool(timeout_s=parse_timeout_s, memory_mb=parse_memory_mb, workers=parse_workers) as pool:
         state = _Run(manifest, manifest_path, open_store, stamp, pool, report)
+        state.chunking = chunking
         if rebuild or manifest.reset_pending:
             state.reset()
         for doc_id in stale_pending:
@@ -393,7 +404,9 @@ def _index_all(state: _Run, work: list[_Work], removed: set[str], progress: Prog
     removed_or_changed = {w.file.doc_id for w in work} | removed
     primaries = {h: d for h, d in state.m.primaries().items() if d not in removed_or_changed}
     total = len(work)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kazde-parse") as threads:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kazde-ingest") as threads:
+        # Open the store and load the model while the first files parse, not after.
+        warm = threads.submit(lambda: state.store.warm_up())
         ahead: deque[tuple[_Work, Future[LoadedDocument] | None]] = deque()
         queue_iter = iter(work)
 
@@ -409,6 +422,7 @@ def _index_all(state: _Run, work: list[_Work], removed: set[str], progress: Prog
 
         for _ in range(3):
             submit_next()
+        warm.result()
         done = 0
         while ahead:
             w, future = ahead.popleft()

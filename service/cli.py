@@ -177,3 +177,72 @@ def status(as_json: bool) -> None:
     click.echo("\n".join(lines), err=as_json)
     if as_json:
         _emit_json(result)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as /api/ask.")
+@click.option("--k", "k", type=click.IntRange(1, 20), default=5, show_default=True, help="Passages to return.")
+def ask(question: str, as_json: bool, k: int) -> None:
+    """Answer a question from the index, with citations."""
+    from service.asking import Kazde
+    from service.errors import KazdeError
+
+    kazde = Kazde(_settings())
+    try:
+        result = kazde.ask(question.strip(), k=k) if question.strip() else _fail("the question is empty")
+    except KazdeError as exc:
+        _fail(exc.message)
+    if as_json:
+        _emit_json(result.to_json())
+        return
+    click.echo(result.answer.text)
+    for c in result.answer.citations:
+        page = f", page {c.page}" if c.page is not None else ""
+        click.echo(f"[{c.n}] {c.title} ({c.doc_id}{page}) {c.source or ''}".rstrip())
+    if result.answer.abstained:
+        click.echo("Closest passages:")
+        for p in result.passages:
+            click.echo(f"- {p.title} ({p.doc_id}): {p.text[:200]}")
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line of metrics.")
+@click.option("--k", "k", type=click.IntRange(1, 20), default=5, show_default=True, help="Passages per question.")
+def evaluate_cmd(file: Path, as_json: bool, k: int) -> None:
+    """Score the service on a question file (JSON Lines: question, gold_docs, answers)."""
+    from service.asking import Kazde
+    from service.errors import KazdeError
+    from service.evaluation import QuestionFileError, evaluate, load_questions
+
+    kazde = Kazde(_settings())
+    try:
+        questions = load_questions(file)
+        kazde.store()  # open the index (and load the model) before the clock starts
+        metrics, _rows = evaluate(lambda q, n: kazde.ask(q, k=n), questions, k=k)
+    except QuestionFileError as exc:
+        _fail(str(exc))
+    except KazdeError as exc:
+        _fail(exc.message)
+    width = max(map(len, metrics))
+    click.echo("\n".join(f"{name:<{width}}  {value}" for name, value in metrics.items()), err=as_json)
+    if as_json:
+        _emit_json(metrics)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: KAZDE_PORT, else 8000.")
+@click.option("--threads", type=int, default=8, show_default=True)
+def serve(host: str, port: int | None, threads: int) -> None:
+    """Serve the web chat and the HTTP API with a production WSGI server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from service.app import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    port = port or settings.port
+    click.echo(f"kazde: serving http://{host}:{port}", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="kazde")

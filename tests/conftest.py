@@ -124,3 +124,40 @@ def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def indexed_corpus(tmp_path_factory, embedder) -> Path:
+    """A data directory holding the bundled corpus, indexed once for the session (tests only read it)."""
+    from ingest import run
+
+    data = tmp_path_factory.mktemp("indexed-corpus")
+    model, stamp = embedder
+
+    def open_(reset: bool):
+        return open_store(StoreLocation(path=data / "chroma"), model, stamp, reset=reset)
+
+    report = run([BUNDLED_CORPUS], open_, data / "manifest.json", stamp=stamp)
+    assert not report.failed, report.failed
+    return data
+
+
+@pytest.fixture(scope="session")
+def live_server(indexed_corpus: Path) -> Iterator[str]:
+    """The real app under the real WSGI server (waitress) on a free loopback port; yields its base URL."""
+    import threading
+
+    from waitress.server import create_server
+
+    from service import create_app
+    from service.settings import Settings
+
+    app = create_app(Settings(data_dir=indexed_corpus))
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)

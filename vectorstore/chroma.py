@@ -64,7 +64,7 @@ def _client(location: StoreLocation) -> Any:
         location.path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(location.path), settings=settings)
     except Exception as exc:  # chromadb raises bare ValueError/ConnectError subclasses alike
-        raise StoreUnavailable(f"cannot open the index at {location.describe()}: {exc}") from exc
+        raise StoreUnavailable(f"cannot open the index at {location.describe()}: {_short(exc)}") from exc
 
 
 class Store:
@@ -92,6 +92,10 @@ class Store:
             )
         return len(ids)
 
+    def warm_up(self) -> None:
+        """Load the embedder's model now (it loads lazily on first use otherwise)."""
+        self.embedder.embed_query("warm up")
+
     def delete_document(self, doc_id: str, *, keep_hash: str | None = None) -> None:
         """Delete a document's passages, except those of the version with content hash `keep_hash`."""
         where: dict[str, Any] = {"doc_id": doc_id}
@@ -101,13 +105,19 @@ class Store:
 
     def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to the query, best first."""
-        vector = self.embedder.embed_query(query)
-        res = self._collection.query(
-            query_embeddings=[vector],
-            n_results=k,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
+        return self.search_vector(self.embedder.embed_query(query), k, where)
+
+    def search_vector(self, vector: Sequence[float], k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
+        """The k passages closest to an embedded query, best first."""
+        try:
+            res = self._collection.query(
+                query_embeddings=[[float(x) for x in vector]],
+                n_results=k,
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as exc:  # connection errors and server faults alike: the caller reports a 503
+            raise StoreUnavailable(f"the index could not be searched: {_short(exc)}") from exc
         return [
             Hit(id=i, text=t, metadata=dict(m or {}), score=1.0 - float(d))
             for i, t, m, d in zip(
@@ -151,7 +161,7 @@ def open_store(location: StoreLocation, embedder: Embeddings, stamp: str, *, res
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreUnavailable(f"cannot open the index at {location.describe()}: {exc}") from exc
+        raise StoreUnavailable(f"cannot open the index at {location.describe()}: {_short(exc)}") from exc
     built_by = (collection.metadata or {}).get("embedder")
     if built_by != stamp:
         raise EmbedderMismatch(
@@ -179,6 +189,12 @@ def read_stats(location: StoreLocation) -> IndexStats:
         return IndexStats(embedder="", chunk_counts=Counter())
     store = Store(client, collection, embedder=None, stamp="")  # type: ignore[arg-type]
     return IndexStats(embedder=(collection.metadata or {}).get("embedder", ""), chunk_counts=store.chunk_counts())
+
+
+def _short(exc: BaseException) -> str:
+    """An exception as one line of at most 300 characters, for messages people read."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _drop(client: Any) -> None:

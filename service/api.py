@@ -1,0 +1,160 @@
+"""/api/* routes, /healthz, /documents/<id> and /openapi.json: validate, call, serialise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+
+from ingest.manifest import load as load_manifest
+from service.asking import DEFAULT_K, MAX_K, Kazde
+from service.errors import BadRequest, NotFound
+from service.openapi import OPENAPI
+from service.retrieval import FILTER_KEYS
+
+bp = Blueprint("api", __name__)
+
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY = 20
+
+
+def kazde() -> Kazde:
+    """The service object of the running app."""
+    return current_app.extensions["kazde"]
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.", code="invalid_json")
+    return body
+
+
+def validate_ask(body: dict[str, Any]) -> tuple[str, int, dict[str, Any] | None, list[dict[str, str]]]:
+    """The question, k, filters and history of an /api/ask body, or a 400 that says what is wrong."""
+    question = body.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise BadRequest("'question' must be a non-empty string.", code="empty_question")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadRequest(
+            f"'question' is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}.",
+            code="question_too_long",
+        )
+    k = body.get("k", DEFAULT_K)
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise BadRequest(f"'k' must be a whole number from 1 to {MAX_K}.", code="invalid_k")
+    return question, k, _validate_filters(body.get("filters")), _validate_history(body.get("history"))
+
+
+def _validate_filters(filters: Any) -> dict[str, Any] | None:
+    if filters is None:
+        return None
+    if not isinstance(filters, dict):
+        raise BadRequest("'filters' must be an object.", code="invalid_filters")
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise BadRequest(
+            f"Unknown filter {', '.join(map(repr, unknown))}; known filters: {', '.join(FILTER_KEYS)}.",
+            code="unknown_filter",
+        )
+    for key in ("language", "doc_id", "doc_type"):
+        value = filters.get(key)
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise BadRequest(f"Filter '{key}' must be a list of strings.", code="invalid_filters")
+    for key in ("year_from", "year_to"):
+        value = filters.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise BadRequest(f"Filter '{key}' must be a whole number (a year).", code="invalid_filters")
+    if (
+        filters.get("year_from") is not None
+        and filters.get("year_to") is not None
+        and filters["year_from"] > filters["year_to"]
+    ):
+        raise BadRequest("'year_from' must not be after 'year_to'.", code="invalid_filters")
+    return filters
+
+
+def _validate_history(history: Any) -> list[dict[str, str]]:
+    if history is None:
+        return []
+    if not isinstance(history, list) or len(history) > MAX_HISTORY:
+        raise BadRequest(f"'history' must be a list of at most {MAX_HISTORY} turns.", code="invalid_history")
+    for turn in history:
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+        ):
+            raise BadRequest(
+                'Each turn of \'history\' must be {"role": "user"|"assistant", "content": str}.',
+                code="invalid_history",
+            )
+    return history
+
+
+@bp.post("/api/ask")
+def ask() -> Response:
+    """Answer a question with cited passages."""
+    question, k, filters, _history = validate_ask(_json_body())
+    result = kazde().ask(question, k=k, filters=filters)
+    return jsonify(result.to_json())
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """200 when the index can be queried (503 with the reason otherwise)."""
+    store = kazde().store()
+    return jsonify({"status": "ok", "chunks": store.count(), "embedder": store.stamp})
+
+
+def _manifest_docs() -> dict[str, Any]:
+    return load_manifest(kazde().settings.manifest_path).docs
+
+
+@bp.get("/api/documents")
+def documents() -> Response:
+    """Every known document: id, title, language, source URL, pages, chunks, indexed at, status."""
+    items = []
+    for doc_id, e in sorted(_manifest_docs().items()):
+        status = "failed" if e.failed else ("duplicate" if e.duplicate_of else "indexed")
+        item: dict[str, Any] = {
+            "doc_id": doc_id,
+            "title": e.title or doc_id,
+            "language": e.language or None,
+            "source": e.source or None,
+            "pages": e.pages,
+            "chunks": e.chunks,
+            "indexed_at": e.indexed_at,
+            "status": status,
+        }
+        if e.failed:
+            item["reason"] = e.reason
+        if e.duplicate_of:
+            item["duplicate_of"] = e.duplicate_of
+        if e.problems:
+            item["problems"] = e.problems
+        items.append(item)
+    return jsonify({"documents": items})
+
+
+@bp.get("/documents/<path:doc_id>")
+def original(doc_id: str) -> Response:
+    """The original file of an indexed document (a PDF opens at a page with #page=N)."""
+    entry = _manifest_docs().get(doc_id)
+    # Only paths the manifest recorded at ingest are served: a client never names a server path.
+    if entry is None or entry.failed or not Path(entry.path).is_file():
+        raise NotFound(f"No indexed document with id {doc_id!r}.", code="document_not_found")
+    path = Path(entry.path)
+    # A user's HTML is shown as text, never rendered from this origin (it could carry scripts).
+    mimetype = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
+    response = send_file(path, mimetype=mimetype, download_name=path.name, as_attachment=False)
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI document of this service."""
+    return jsonify(OPENAPI)

@@ -1,0 +1,61 @@
+"""The Flask app factory: blueprints, JSON errors, security headers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from service.api import bp as api_bp
+from service.asking import Kazde
+from service.errors import KazdeError
+from service.pages import bp as pages_bp
+from service.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+WEB = PROJECT_ROOT / "web"
+MAX_REQUEST_BYTES = 1 << 20
+
+
+def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> Flask:
+    """Build the app; nothing connects to Chroma or loads a model until the first request needs it."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(Path(WEB, "templates")),
+        static_folder=str(Path(WEB, "static")),
+        static_url_path="/static",
+    )
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["kazde"] = kazde or Kazde(settings)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+    @app.errorhandler(KazdeError)
+    def _kazde_error(exc: KazdeError) -> tuple[Response, int]:
+        return jsonify(exc.to_json()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return jsonify({"error": code, "message": exc.description or exc.name}), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify({"error": "internal_error", "message": "Something went wrong on the server."}), 500
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return app

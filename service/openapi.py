@@ -1,0 +1,125 @@
+"""The OpenAPI 3.1 document served at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+}
+_ERRORS = {
+    "400": {"description": "Bad request", "content": {"application/json": {"schema": _ERROR}}},
+    "503": {"description": "Index missing or unreachable", "content": {"application/json": {"schema": _ERROR}}},
+}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_CITATION = {
+    "type": "object",
+    "required": ["n", "doc_id", "title", "page", "source", "quote"],
+    "properties": {
+        "n": {"type": "integer"},
+        "doc_id": {"type": "string"},
+        "title": {"type": "string"},
+        "page": {"type": ["integer", "null"]},
+        "source": {"type": ["string", "null"]},
+        "quote": {"type": "string"},
+        "passage": {"type": "integer"},
+    },
+}
+_PASSAGE = {
+    "type": "object",
+    "required": ["doc_id", "title", "page", "text", "score"],
+    "properties": {
+        "doc_id": {"type": "string"},
+        "title": {"type": "string"},
+        "page": {"type": ["integer", "null"]},
+        "source": {"type": ["string", "null"]},
+        "language": {"type": "string"},
+        "text": {"type": "string"},
+        "score": {"type": "number"},
+    },
+}
+_ASK_REQUEST = {
+    "type": "object",
+    "required": ["question"],
+    "properties": {
+        "question": {"type": "string", "minLength": 1, "maxLength": 2000},
+        "k": {"type": "integer", "minimum": 1, "maximum": 20},
+        "history": {
+            "type": "array",
+            "maxItems": 20,
+            "items": {
+                "type": "object",
+                "required": ["role", "content"],
+                "properties": {"role": {"enum": ["user", "assistant"]}, "content": {"type": "string"}},
+            },
+        },
+        "filters": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "language": _STRINGS,
+                "doc_id": _STRINGS,
+                "doc_type": _STRINGS,
+                "year_from": {"type": "integer"},
+                "year_to": {"type": "integer"},
+            },
+        },
+    },
+}
+_ASK_RESPONSE = {
+    "type": "object",
+    "required": ["answer", "abstained", "query", "citations", "passages"],
+    "properties": {
+        "answer": {"type": "string"},
+        "abstained": {"type": "boolean"},
+        "query": {"type": "string"},
+        "language": {"type": "string"},
+        "notice": {"type": "string"},
+        "citations": {"type": "array", "items": _CITATION},
+        "passages": {"type": "array", "items": _PASSAGE},
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Kazde", "version": "0.1.0", "description": "Cited answers from Kazakh-German sources."},
+    "paths": {
+        "/api/ask": {
+            "post": {
+                "summary": "Answer a question with citations, or abstain",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ASK_REQUEST}}},
+                "responses": {"200": _json(_ASK_RESPONSE), **_ERRORS},
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Whether the index can be queried",
+                "responses": {"200": _json({"type": "object", "required": ["status"]}), "503": _ERRORS["503"]},
+            }
+        },
+        "/api/documents": {
+            "get": {
+                "summary": "Every known document and its status",
+                "responses": {"200": _json({"type": "object", "required": ["documents"]})},
+            }
+        },
+        "/documents/{doc_id}": {
+            "get": {
+                "summary": "The original file of a document (PDFs open at #page=N)",
+                "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "The file"},
+                    "404": {"description": "Unknown document", "content": {"application/json": {"schema": _ERROR}}},
+                },
+            }
+        },
+        "/openapi.json": {"get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}},
+    },
+}

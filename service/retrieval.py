@@ -1,0 +1,143 @@
+"""Passages for a question: filtered search, adjacent chunks merged, near-duplicates dropped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from service.ranking import ScoredSentence, SentenceScorer
+from vectorstore import Hit, Store
+
+FILTER_KEYS = ("language", "doc_id", "doc_type", "year_from", "year_to")
+CANDIDATES = 15  # chunks fetched from the index and rescored by their best sentence
+_WORD = re.compile(r"\w+")
+_NEAR_DUPLICATE = 0.8  # word-set Jaccard above which two passages say the same thing
+
+
+@dataclass
+class Passage:
+    """A stretch of one document's page, as shown to the user and quoted by the answer."""
+
+    doc_id: str
+    title: str
+    page: int | None
+    source: str
+    language: str
+    text: str
+    score: float
+    start: int
+    end: int
+    chunk_indexes: list[int] = field(default_factory=list)
+    sentences: list[ScoredSentence] = field(default_factory=list)  # best first
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's passage object."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "page": self.page,
+            "source": self.source or None,
+            "language": self.language,
+            "text": self.text,
+            "score": round(self.score, 4),
+        }
+
+
+def where_clause(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Chroma's `where` for validated filters (lists of values, and an inclusive year range)."""
+    if not filters:
+        return None
+    clauses: list[dict[str, Any]] = []
+    for key in ("language", "doc_id", "doc_type"):
+        values = filters.get(key)
+        if values:
+            clauses.append({key: {"$in": list(values)}})
+    # A passage matches a year range when the years it mentions overlap it.
+    if filters.get("year_from") is not None:
+        clauses.append({"year_max": {"$gte": int(filters["year_from"])}})
+    if filters.get("year_to") is not None:
+        clauses.append({"year_min": {"$lte": int(filters["year_to"])}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def retrieve(
+    store: Store, scorer: SentenceScorer, query: str, *, k: int = 5, filters: dict[str, Any] | None = None
+) -> list[Passage]:
+    """The k best passages for a query, best first, each with its sentences scored."""
+    vector = np.asarray(store.embedder.embed_query(query), dtype=np.float32)
+    hits = store.search_vector(vector, k=max(CANDIDATES, k), where=where_clause(filters))
+    passages = _drop_near_duplicates(_merge_adjacent(hits))
+    scored = scorer.score(query, vector, [p.text for p in passages], [p.score for p in passages])
+    for passage, sentences in zip(passages, scored, strict=True):
+        passage.sentences = sentences
+        if sentences:
+            passage.score = sentences[0].score
+    passages.sort(key=lambda p: p.score, reverse=True)
+    return passages[:k]
+
+
+def _passage(hit: Hit) -> Passage:
+    m = hit.metadata
+    return Passage(
+        doc_id=str(m.get("doc_id", "")),
+        title=str(m.get("title", "")),
+        page=int(m["page"]) if "page" in m else None,
+        source=str(m.get("source", "")),
+        language=str(m.get("language", "")),
+        text=hit.text,
+        score=hit.score,
+        start=int(m.get("start", 0)),
+        end=int(m.get("end", 0)),
+        chunk_indexes=[int(m.get("chunk_index", 0))],
+    )
+
+
+def _merge_adjacent(hits: list[Hit]) -> list[Passage]:
+    """Join chunks of one page that follow each other into one passage, kept at the better one's rank."""
+    merged: list[Passage] = []
+    for hit in hits:
+        p = _passage(hit)
+        for q in merged:
+            if q.doc_id == p.doc_id and q.page == p.page and _touch(q, p):
+                _join(q, p)
+                break
+        else:
+            merged.append(p)
+    return merged
+
+
+def _touch(a: Passage, b: Passage) -> bool:
+    return (
+        a.start <= b.end and b.start <= a.end or any(abs(i - j) == 1 for i in a.chunk_indexes for j in b.chunk_indexes)
+    )
+
+
+def _join(into: Passage, other: Passage) -> None:
+    first, second = (into, other) if into.start <= other.start else (other, into)
+    if second.start <= first.end:
+        text = first.text + second.text[first.end - second.start :] if second.end > first.end else first.text
+    else:  # consecutive chunks that split at a paragraph break: the gap is that break
+        text = first.text + "\n\n" + second.text
+    into.text = text
+    into.start, into.end = first.start, max(first.end, second.end)
+    into.chunk_indexes = sorted(set(into.chunk_indexes) | set(other.chunk_indexes))
+    into.score = max(into.score, other.score)
+
+
+def _drop_near_duplicates(passages: list[Passage]) -> list[Passage]:
+    kept: list[tuple[Passage, set[str]]] = []
+    for p in passages:
+        words = set(_WORD.findall(p.text.lower()))
+        if any(_jaccard(words, w) >= _NEAR_DUPLICATE for _, w in kept):
+            continue
+        kept.append((p, words))
+    return [p for p, _ in kept]
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
