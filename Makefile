@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve ingest test test-fast lint format bench clean
+.PHONY: help venv run serve ingest test test-fast lint format bench clean browser-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,9 +28,21 @@ ingest: venv ## Index the bundled corpus (incremental)
 
 run: venv ## Index the bundled corpus if needed, then serve the web chat on http://127.0.0.1:$${KAZDE_PORT:-8000}
 	$(KAZDE) ingest
-	@echo "kazde: the index is ready; serving the chat page comes with the ask issue (#3)." >&2
+	$(KAZDE) serve
 
-test: venv ## The whole suite, every tier
+browser-deps: ## Chromium and its driver for the browser tests (apt-get when root, else says what to install)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "kazde: installing chromium and chromium-driver for the browser tests" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else \
+		echo "kazde: the browser tests need Chromium and chromedriver. Install them as root:" >&2; \
+		echo "  apt-get install -y chromium chromium-driver   (Debian/Ubuntu)" >&2; \
+		echo "  or run 'sudo make browser-deps'; until then tests/test_browser.py fails saying so." >&2; \
+	fi
+
+test: venv browser-deps ## The whole suite, every tier
 	$(PYTEST) -q
 
 test-fast: venv ## The quick tier for the edit loop (no slow, server or bench-data tests)
@@ -46,6 +58,8 @@ format: venv ## ruff: fix imports and format
 
 bench: venv ## Benchmarks; figures written to docs/benchmarks.md
 	$(PY) bench/ingest.py
+	$(PY) bench/chunk_size.py
+	$(PY) bench/ask.py
 
 clean: ## Remove the virtual environment and the local index
 	rm -rf $(VENV) .kazde

@@ -38,6 +38,8 @@ class StoreLike(Protocol):
 
     def warm_up(self) -> None: ...
 
+    def sync_keyword_index(self) -> bool: ...
+
 
 # Opens the store on first need (reset=True drops the collection first); a no-op run never calls it.
 StoreOpener = Callable[[bool], StoreLike]
@@ -331,6 +333,7 @@ def run(
             report.removed.append(doc_id)
         manifest.pending = []
         state.save()
+        state.store.sync_keyword_index()
     report.seconds = time.perf_counter() - started
     return report
 

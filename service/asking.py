@@ -80,7 +80,7 @@ class Kazde:
             )
         embedder, stamp = make_embedder(self.settings.embedding_model)
         try:
-            store = open_store(location, embedder, stamp)
+            store = open_store(location, embedder, stamp, keyword_path=self.settings.keyword_path)
         except EmbedderMismatch as exc:
             raise Unavailable(str(exc), code="embedder_mismatch") from exc
         except StoreError as exc:
@@ -110,7 +110,7 @@ class Kazde:
         answerer = self.answerer()
         language = detect_language(question) or "en"
         try:
-            passages = retrieve(store, self.scorer(), question, k=k, filters=filters)
+            passages = retrieve(store, self.scorer(), question, k=k, filters=filters, language=language)
         except StoreError as exc:
             raise Unavailable(str(exc), code="index_unreachable") from exc
         t1 = time.perf_counter()

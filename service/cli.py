@@ -93,7 +93,7 @@ def _store_opener(settings: Settings) -> Callable[[bool], Any]:
         from vectorstore import make_embedder, open_store
 
         embedder, stamp = make_embedder(settings.embedding_model)
-        return open_store(settings.store_location, embedder, stamp, reset=reset)
+        return open_store(settings.store_location, embedder, stamp, reset=reset, keyword_path=settings.keyword_path)
 
     return open_
 

@@ -21,6 +21,7 @@ from ingest.chunking import sentence_spans
 
 W_CHUNK = 0.3  # share of the chunk's own similarity in a sentence's score
 W_KIND = 0.1  # bonus when a sentence holds the kind of fact asked for (a year for "when", a number for "how many")
+W_YEAR = 0.1  # bonus when a sentence mentions a year that the question names
 MIN_SENTENCE_CHARS = 20
 MAX_SENTENCE_CHARS = 600
 
@@ -84,6 +85,7 @@ class SentenceScorer:
         q = query_vector / (np.linalg.norm(query_vector) + 1e-9)
         sims = self._vectors(flat) @ q
         asks_when = bool(_ASKS_WHEN.search(question))
+        years = set(_DATE.findall(question))
         asks_count = bool(_ASKS_COUNT.search(question))
         out: list[list[ScoredSentence]] = []
         j = 0
@@ -92,9 +94,9 @@ class SentenceScorer:
             for s in ss:
                 sentence = flat[j]
                 kind = (asks_when and bool(_DATE.search(sentence))) or (asks_count and bool(_NUMBER.search(sentence)))
-                scored.append(
-                    ScoredSentence(s.start, s.end, float(sims[j]) + W_CHUNK * chunk_scores[i] + W_KIND * kind)
-                )
+                year = bool(years) and bool(years & set(_DATE.findall(sentence)))
+                score = float(sims[j]) + W_CHUNK * chunk_scores[i] + W_KIND * kind + W_YEAR * year
+                scored.append(ScoredSentence(s.start, s.end, score))
                 j += 1
             out.append(sorted(scored, key=lambda x: x.score, reverse=True))
         return out

@@ -42,6 +42,11 @@ class Settings:
         """The record of what is indexed; beside the embedded index, or alone in server mode."""
         return self.data_dir / "manifest.json"
 
+    @property
+    def keyword_path(self) -> Path:
+        """The keyword (BM25) index, beside the manifest: every process of a deployment shares it."""
+        return self.data_dir / "keyword.sqlite"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from KAZDE_* variables (os.environ unless given)."""

