@@ -190,8 +190,9 @@ class ParserPool:
 def _death_reason(code: int | None, memory_mb: int) -> str:
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-        return f"the parser crashed ({name}); over its {memory_mb} MB memory cap, or a damaged file"
-    return f"the parser stopped unexpectedly (exit code {code})"
+        return f"the parser crashed ({name}): over its {memory_mb} MB memory cap, or a damaged file"
+    # An uncaught error in the worker is nearly always a MemoryError raised where it cannot be answered.
+    return f"the parser failed hard (exit code {code}), most likely over its {memory_mb} MB memory cap"
 
 
 if __name__ == "__main__":

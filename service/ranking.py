@@ -21,7 +21,7 @@ from ingest.chunking import sentence_spans
 
 W_CHUNK = 0.3  # share of the chunk's own similarity in a sentence's score
 W_KIND = 0.1  # bonus when a sentence holds the kind of fact asked for (a year for "when", a number for "how many")
-W_YEAR = 0.1  # bonus when a sentence mentions a year that the question names
+W_YEAR = 0.1  # bonus when a sentence mentions a year that the question names, malus when it names none of them
 MIN_SENTENCE_CHARS = 20
 MAX_SENTENCE_CHARS = 600
 
@@ -94,7 +94,7 @@ class SentenceScorer:
             for s in ss:
                 sentence = flat[j]
                 kind = (asks_when and bool(_DATE.search(sentence))) or (asks_count and bool(_NUMBER.search(sentence)))
-                year = bool(years) and bool(years & set(_DATE.findall(sentence)))
+                year = (1 if years & set(_DATE.findall(sentence)) else -1) if years else 0
                 score = float(sims[j]) + W_CHUNK * chunk_scores[i] + W_KIND * kind + W_YEAR * year
                 scored.append(ScoredSentence(s.start, s.end, score))
                 j += 1

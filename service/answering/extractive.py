@@ -12,8 +12,8 @@ from __future__ import annotations
 from service.answering.base import Answer, Citation
 from service.retrieval import Passage
 
-# Calibrated on the project's question set (docs/benchmarks.md, "Answers"): the highest threshold that keeps
-# false abstention at or below 0.10 (0.49 abstained on 6 of 12 unanswerable and 7 of 91 answerable questions).
+# Calibrated on the project's question set (docs/benchmarks.md, "Abstention threshold"): about the highest
+# threshold that keeps false abstention under 0.10 on it.
 ABSTAIN_BELOW = 0.49
 # A second quote is added only when it scores nearly as well as the first and comes from the same document:
 # a second document's sentence was a wrong citation more often than not.
