@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ingest import manifest as mf
 from ingest.chunking import CHUNK_CHARS, OVERLAP_CHARS, chunk_pages
+from ingest.doctype import classify
 from ingest.documents import Chunk, LoadedDocument, LoadError
 from ingest.isolation import ParserPool
 from ingest.manifest import Entry, Manifest
@@ -198,6 +199,7 @@ class _Run:
         if isinstance(doc, LoadError):
             self.fail(work, str(doc))
             return
+        doc.doc_type = doc.doc_type or classify(doc.title, doc.source)
         chunks = make_chunks(doc_id, doc, work.content_hash, *self.chunking)
         if not chunks:
             self.fail(work, "no text to index")

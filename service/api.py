@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
+from ingest.doctype import DOC_TYPES
 from ingest.manifest import load as load_manifest
 from service.asking import DEFAULT_K, MAX_K, Kazde
 from service.errors import BadRequest, NotFound
@@ -63,6 +64,12 @@ def _validate_filters(filters: Any) -> dict[str, Any] | None:
         value = filters.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise BadRequest(f"Filter '{key}' must be a list of strings.", code="invalid_filters")
+    bad_types = sorted(set(filters.get("doc_type") or []) - set(DOC_TYPES))
+    if bad_types:
+        raise BadRequest(
+            f"Unknown document type {', '.join(map(repr, bad_types))}; types: {', '.join(DOC_TYPES)}.",
+            code="invalid_filters",
+        )
     for key in ("year_from", "year_to"):
         value = filters.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -123,6 +130,7 @@ def documents() -> Response:
             "doc_id": doc_id,
             "title": e.title or doc_id,
             "language": e.language or None,
+            "doc_type": e.doc_type or None,
             "source": e.source or None,
             "pages": e.pages,
             "chunks": e.chunks,

@@ -89,6 +89,13 @@ def test_filters_limit_passages_by_language_document_and_years(live_server) -> N
     assert {p["language"] for p in ask(live_server, q, filters={"language": ["ru"]})["passages"]} == {"ru"}
     doc = "de_wikisource_Kulturabkommen_DE_KZ_1994.txt"
     assert {p["doc_id"] for p in ask(live_server, q, filters={"doc_id": [doc]})["passages"]} == {doc}
+    treaties = ask(live_server, q, filters={"doc_type": ["treaty"]}, k=10)["passages"]
+    assert {p["doc_id"] for p in treaties} <= {
+        "de_wikisource_Kulturabkommen_DE_KZ_1994.txt",
+        "de_bulletin_Vereinbarung_1996_Buerger_deutscher_Nationalitaet.txt",
+        "ru_adilet_P960000192_Soglashenie_o_kulturnom_sotrudnichestve_1994.txt",
+        "ru_adilet_P970000368_Soglashenie_o_podderzhke_nemcev_1996.txt",
+    }
     passages = ask(live_server, q, filters={"year_from": 2010, "year_to": 2012}, k=10)["passages"]
     assert passages
     for p in passages:
@@ -110,6 +117,7 @@ def test_filters_limit_passages_by_language_document_and_years(live_server) -> N
         ({"question": "Goethe", "k": True}, "invalid_k"),
         ({"question": "Goethe", "filters": {"country": ["kz"]}}, "unknown_filter"),
         ({"question": "Goethe", "filters": {"language": "de"}}, "invalid_filters"),
+        ({"question": "Goethe", "filters": {"doc_type": ["poem"]}}, "invalid_filters"),
         ({"question": "Goethe", "filters": {"year_from": 2000, "year_to": 1990}}, "invalid_filters"),
         ({"question": "Goethe", "history": [{"role": "system", "content": "x"}]}, "invalid_history"),
         (["not", "an", "object"], "invalid_json"),

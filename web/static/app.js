@@ -1,0 +1,502 @@
+// The chat page: asks /api/ask, renders answers with clickable [n] citations, and shows the cited passage
+// in the source panel. Plain ES2020, no framework, no build step. Text from documents, answers and the
+// user is only ever set with textContent (never as HTML), so nothing it contains can run.
+"use strict";
+
+(() => {
+  const { pickLanguage, translator } = window.KazdeI18n;
+  const browserLanguages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+  const uiLang = pickLanguage(browserLanguages);
+  const t = translator(uiLang);
+
+  const MAX_HISTORY = 20; // the API's limit on history turns
+  const SNIPPET_CHARS = 180;
+  const CITATION_MARKER = /\[(\d+(?:\s*[,;]\s*\d+)*)\]/g;
+  const LANG_CODE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+  const NARROW = window.matchMedia("(max-width: 960px)"); // keep in step with app.css
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    log: $("conversation"),
+    welcome: $("welcome"),
+    examples: $("examples"),
+    form: $("ask-form"),
+    question: $("question"),
+    send: $("send"),
+    newConversation: $("new-conversation"),
+    corpusCount: $("corpus-count"),
+    panel: $("source-panel"),
+    panelHeading: $("source-panel-heading"),
+    closePanel: $("close-panel"),
+    sourceEmpty: $("source-empty"),
+    source: $("source"),
+    sourceKicker: $("source-kicker"),
+    sourceTitle: $("source-title"),
+    sourceMeta: $("source-meta"),
+    sourcePassage: $("source-passage"),
+    sourceQuoteMissing: $("source-quote-missing"),
+    sourceLinks: $("source-links"),
+  };
+
+  const state = { busy: false, history: [], opener: null };
+
+  // ---- small DOM helpers (textContent only) ----
+
+  /** An element with a class, text and attributes; children are appended in order (strings as text). */
+  function h(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    if (props.className) node.className = props.className;
+    if (props.text !== undefined) node.textContent = props.text;
+    for (const [name, value] of Object.entries(props.attrs || {})) {
+      if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function setLang(node, lang) {
+    if (typeof lang === "string" && LANG_CODE.test(lang)) node.setAttribute("lang", lang);
+  }
+
+  function snippet(text) {
+    const flat = String(text || "").replace(/\s+/g, " ").trim();
+    if (flat.length <= SNIPPET_CHARS) return flat;
+    const cut = flat.slice(0, SNIPPET_CHARS);
+    const space = cut.lastIndexOf(" ");
+    return `${(space > SNIPPET_CHARS * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+  }
+
+  function isHttpUrl(value) {
+    if (typeof value !== "string") return false;
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }
+
+  function documentHref(docId, page) {
+    const href = `/documents/${encodeURIComponent(docId)}`;
+    return Number.isInteger(page) ? `${href}#page=${page}` : href;
+  }
+
+  // ---- interface language ----
+
+  function applyStrings() {
+    document.documentElement.lang = uiLang;
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+      node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+    }
+    for (const node of document.querySelectorAll("[data-i18n-aria-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    }
+    document.title = `Kazde · ${t("tagline")}`;
+    ui.examples.replaceChildren(
+      ...t("examples").map((question) =>
+        h("li", {}, h("button", { className: "example", text: question, attrs: { type: "button" } })),
+      ),
+    );
+  }
+
+  // ---- the conversation ----
+
+  function scrollToEnd() {
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function addMessage(node) {
+    ui.welcome.hidden = true;
+    ui.log.append(node);
+    scrollToEnd();
+    return node;
+  }
+
+  function userMessage(question) {
+    return h(
+      "article",
+      { className: "message message-user" },
+      h("p", { className: "speaker visually-hidden", text: t("you") }),
+      h("p", { className: "bubble user-text", text: question }),
+    );
+  }
+
+  function assistantShell(extraClass) {
+    const bubble = h("div", { className: "bubble" });
+    const article = h(
+      "article",
+      { className: `message message-assistant ${extraClass || ""}`.trim() },
+      h("p", { className: "speaker", text: t("assistant") }),
+      bubble,
+    );
+    return { article, bubble };
+  }
+
+  function loadingMessage() {
+    const { article, bubble } = assistantShell("loading");
+    article.setAttribute("aria-busy", "true");
+    bubble.append(
+      h("span", { className: "dots", attrs: { "aria-hidden": "true" } }, h("span"), h("span"), h("span")),
+      h("span", { className: "loading-text", text: t("thinking") }),
+    );
+    return article;
+  }
+
+  /** The answer text with each [n] that names a citation turned into a button that opens it. */
+  function answerParagraph(data, byN) {
+    const p = h("p", { className: "answer-text" });
+    setLang(p, data.language);
+    const text = data.answer;
+    let last = 0;
+    for (const match of text.matchAll(CITATION_MARKER)) {
+      const numbers = match[1].split(/\s*[,;]\s*/).map(Number);
+      if (!numbers.every((n) => byN.has(n))) continue; // not a citation of this answer: leave the text alone
+      p.append(text.slice(last, match.index));
+      for (const n of numbers) p.append(citationButton(data, byN.get(n)));
+      last = match.index + match[0].length;
+    }
+    p.append(text.slice(last));
+    return p;
+  }
+
+  function citationButton(data, citation) {
+    const button = h("button", {
+      className: "citation",
+      text: String(citation.n),
+      attrs: {
+        type: "button",
+        "data-n": citation.n,
+        "aria-controls": "source-panel",
+        "aria-label": t("citationAria", { n: citation.n, title: citation.title || citation.doc_id }),
+      },
+    });
+    button.addEventListener("click", () => openCitation(data, citation, button));
+    return button;
+  }
+
+  function sourcesList(data) {
+    const list = h("ol", { className: "source-list" });
+    for (const citation of data.citations) {
+      const button = h(
+        "button",
+        { className: "source-item", attrs: { type: "button", "data-n": citation.n, "aria-controls": "source-panel" } },
+        h("span", { className: "source-item-n", text: String(citation.n) }),
+        h("span", { className: "source-item-title", text: citation.title || citation.doc_id }),
+        Number.isInteger(citation.page) ? h("span", { className: "source-item-page", text: t("page", { page: citation.page }) }) : null,
+      );
+      button.addEventListener("click", () => openCitation(data, citation, button));
+      list.append(h("li", {}, button));
+    }
+    return h("section", { className: "answer-sources" }, h("h3", { className: "answer-section-title", text: t("sources") }), list);
+  }
+
+  function closestList(data) {
+    const list = h("ol", { className: "passage-list" });
+    data.passages.forEach((passage, index) => {
+      const excerpt = h("span", { className: "passage-item-text", text: snippet(passage.text) });
+      setLang(excerpt, passage.language);
+      const meta = [
+        Number.isInteger(passage.page) ? t("page", { page: passage.page }) : null,
+        typeof passage.score === "number" ? t("relevance", { score: passage.score.toFixed(2) }) : null,
+      ].filter(Boolean);
+      const button = h(
+        "button",
+        {
+          className: "passage-item",
+          attrs: {
+            type: "button",
+            "data-passage": index,
+            "aria-controls": "source-panel",
+            "aria-label": t("openPassageAria", { title: passage.title || passage.doc_id }),
+          },
+        },
+        h("span", { className: "passage-item-title", text: passage.title || passage.doc_id }),
+        meta.length ? h("span", { className: "passage-item-meta", text: meta.join(" · ") }) : null,
+        excerpt,
+      );
+      button.addEventListener("click", () =>
+        showSource({ kicker: t("passageKicker", { n: index + 1 }), passage, quote: null }, button),
+      );
+      list.append(h("li", {}, button));
+    });
+    return h(
+      "section",
+      { className: "answer-closest" },
+      h("h3", { className: "answer-section-title", text: t("closestPassages") }),
+      list,
+    );
+  }
+
+  function answerMessage(data, question) {
+    const { article, bubble } = assistantShell(data.abstained ? "abstained" : "answered");
+    const byN = new Map(data.citations.map((c) => [c.n, c]));
+    if (data.abstained) bubble.append(h("p", { className: "abstained-label", text: t("noAnswer") }));
+    bubble.append(answerParagraph(data, byN));
+    if (typeof data.notice === "string" && data.notice) {
+      bubble.append(h("p", { className: "notice" }, h("strong", { text: `${t("notice")}: ` }), data.notice));
+    }
+    if (typeof data.query === "string" && data.query && data.query !== question) {
+      bubble.append(h("p", { className: "searched-for", text: t("searchedFor", { query: data.query }) }));
+    }
+    if (data.citations.length) bubble.append(sourcesList(data));
+    if (data.abstained && data.passages.length) bubble.append(closestList(data));
+    return article;
+  }
+
+  function errorMessage(message, question) {
+    const { article, bubble } = assistantShell("error");
+    const retry = h("button", { className: "ghost-button retry", text: t("retry"), attrs: { type: "button" } });
+    retry.addEventListener("click", () => {
+      if (state.busy) return;
+      article.remove();
+      ask(question, { repeat: true });
+    });
+    bubble.append(
+      h("p", { className: "error-title", text: t("errorTitle") }),
+      h("p", { className: "error-text", text: message }),
+      retry,
+    );
+    return article;
+  }
+
+  function isAnswer(data) {
+    return (
+      data &&
+      typeof data === "object" &&
+      typeof data.answer === "string" &&
+      Array.isArray(data.citations) &&
+      Array.isArray(data.passages)
+    );
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    ui.send.disabled = busy;
+    ui.form.classList.toggle("busy", busy);
+    ui.log.setAttribute("aria-busy", String(busy));
+  }
+
+  async function ask(question, { repeat = false } = {}) {
+    if (state.busy) return;
+    // On narrow screens the panel covers the chat: put it away so the new answer can be seen.
+    if (NARROW.matches && ui.panel.classList.contains("open")) closePanel({ refocus: false });
+    setBusy(true);
+    const asked = repeat ? null : addMessage(userMessage(question));
+    const loading = addMessage(loadingMessage());
+    const payload = { question, history: state.history.slice(-MAX_HISTORY) };
+    let reply;
+    try {
+      const response = await fetch("/api/ask", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(payload),
+      });
+      let data = null;
+      try {
+        data = await response.json();
+      } catch {
+        data = null;
+      }
+      if (response.ok && isAnswer(data)) {
+        reply = answerMessage(data, question);
+        state.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
+      } else {
+        const message = data && typeof data.message === "string" && data.message ? data.message : t("badResponse", { status: response.status });
+        reply = errorMessage(message, question);
+      }
+    } catch {
+      reply = errorMessage(t("networkError"), question);
+    } finally {
+      loading.remove();
+      setBusy(false);
+    }
+    addMessage(reply);
+    // Show the question with the start of its answer; a long answer is read from the top, not the end.
+    (asked || reply).scrollIntoView({ block: "start" });
+  }
+
+  function resetConversation() {
+    if (state.busy) return;
+    state.history = [];
+    for (const node of ui.log.querySelectorAll(".message")) node.remove();
+    ui.welcome.hidden = false;
+    resetPanel();
+    ui.question.focus();
+  }
+
+  // ---- the source panel ----
+
+  /**
+   * Where quote lies in text as [start, end), or null. Tries the exact string first, then the same words
+   * with any run of whitespace matching any other (a passage may wrap lines where the quote does not).
+   */
+  function findQuote(text, quote) {
+    if (!quote) return null;
+    const exact = text.indexOf(quote);
+    if (exact !== -1) return [exact, exact + quote.length];
+    const words = quote.trim().split(/\s+/).filter(Boolean);
+    if (!words.length) return null;
+    const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const match = new RegExp(escaped.join("\\s+"), "u").exec(text);
+    return match ? [match.index, match.index + match[0].length] : null;
+  }
+
+  function openCitation(data, citation, opener) {
+    let passage = Number.isInteger(citation.passage) ? data.passages[citation.passage] : undefined;
+    if (!passage) {
+      const sameDoc = data.passages.filter((p) => p.doc_id === citation.doc_id);
+      passage = sameDoc.find((p) => findQuote(p.text || "", citation.quote)) || sameDoc[0];
+    }
+    showSource(
+      {
+        kicker: t("citationKicker", { n: citation.n }),
+        passage: {
+          doc_id: citation.doc_id,
+          title: citation.title,
+          page: citation.page,
+          source: citation.source,
+          language: passage ? passage.language : undefined,
+          text: passage ? passage.text : citation.quote,
+        },
+        quote: citation.quote,
+      },
+      opener,
+    );
+  }
+
+  function showSource({ kicker, passage, quote }, opener) {
+    const text = String(passage.text || "");
+    ui.sourceEmpty.hidden = true;
+    ui.source.hidden = false;
+    ui.sourceKicker.textContent = kicker;
+    ui.sourceTitle.textContent = passage.title || passage.doc_id;
+
+    const meta = [];
+    if (Number.isInteger(passage.page)) meta.push(h("span", { className: "meta-page", text: t("page", { page: passage.page }) }));
+    if (typeof passage.language === "string" && LANG_CODE.test(passage.language)) {
+      meta.push(h("span", { className: "meta-lang", text: passage.language.toUpperCase() }));
+    }
+    meta.push(h("span", { className: "meta-doc", text: passage.doc_id }));
+    ui.sourceMeta.replaceChildren(...meta);
+
+    // The passage as text nodes, with the quoted sentence in a <mark>.
+    const range = typeof quote === "string" ? findQuote(text, quote) : null;
+    let mark = null;
+    if (range) {
+      mark = h("mark", { text: text.slice(range[0], range[1]) });
+      ui.sourcePassage.replaceChildren(text.slice(0, range[0]), mark, text.slice(range[1]));
+    } else {
+      ui.sourcePassage.replaceChildren(text);
+    }
+    ui.sourcePassage.removeAttribute("lang");
+    setLang(ui.sourcePassage, passage.language);
+    if (typeof quote === "string" && quote && !range) {
+      ui.sourceQuoteMissing.hidden = false;
+      ui.sourceQuoteMissing.replaceChildren(t("quoteNotLocated"), " ", h("mark", { text: quote }));
+    } else {
+      ui.sourceQuoteMissing.hidden = true;
+      ui.sourceQuoteMissing.replaceChildren();
+    }
+
+    const links = [
+      h("a", {
+        className: "doc-link",
+        text: Number.isInteger(passage.page) ? t("openDocAtPage", { page: passage.page }) : t("openDoc"),
+        attrs: { href: documentHref(passage.doc_id, passage.page), target: "_blank", rel: "noopener" },
+      }),
+    ];
+    if (isHttpUrl(passage.source)) {
+      links.push(
+        h("a", {
+          className: "source-url",
+          text: t("sourceLink"),
+          attrs: { href: passage.source, target: "_blank", rel: "noopener noreferrer", title: passage.source },
+        }),
+      );
+    }
+    ui.sourceLinks.replaceChildren(...links);
+
+    for (const node of document.querySelectorAll(".is-active")) node.classList.remove("is-active");
+    if (opener) opener.classList.add("is-active");
+    state.opener = opener || null;
+
+    ui.panel.classList.add("open");
+    document.body.classList.add("panel-open");
+    ui.panel.scrollTop = 0;
+    if (mark) mark.scrollIntoView({ block: "nearest" });
+    ui.panelHeading.focus({ preventScroll: true });
+  }
+
+  function resetPanel() {
+    ui.source.hidden = true;
+    ui.sourceEmpty.hidden = false;
+    ui.panel.classList.remove("open");
+    document.body.classList.remove("panel-open");
+    for (const node of document.querySelectorAll(".is-active")) node.classList.remove("is-active");
+  }
+
+  function closePanel({ refocus = true } = {}) {
+    const opener = state.opener;
+    resetPanel();
+    state.opener = null;
+    if (refocus && opener && opener.isConnected) opener.focus();
+  }
+
+  // ---- wiring ----
+
+  function loadCorpusCount() {
+    fetch("/api/documents", { headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => {
+        if (!data || !Array.isArray(data.documents)) return;
+        const count = data.documents.filter((d) => d && d.status === "indexed").length;
+        ui.corpusCount.textContent = t("corpusCount", { count });
+        ui.corpusCount.hidden = false;
+      })
+      .catch(() => {}); // the count is decoration: the chat works without it
+  }
+
+  function submit() {
+    const question = ui.question.value.trim();
+    if (!question || state.busy) return;
+    ui.question.value = "";
+    ask(question);
+  }
+
+  ui.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+
+  ui.question.addEventListener("keydown", (event) => {
+    // Enter sends, Shift+Enter adds a line; Enter that confirms an input method's composition does neither.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+
+  ui.examples.addEventListener("click", (event) => {
+    const button = event.target.closest("button.example");
+    if (!button || state.busy) return;
+    ask(button.textContent);
+  });
+
+  ui.newConversation.addEventListener("click", resetConversation);
+  ui.closePanel.addEventListener("click", () => closePanel());
+  ui.panel.parentElement.addEventListener("click", (event) => {
+    // On narrow screens the panel lies over the chat; a click on the dimmed backdrop lands on .layout itself.
+    if (event.target === event.currentTarget && ui.panel.classList.contains("open")) closePanel();
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && ui.panel.classList.contains("open")) closePanel();
+  });
+
+  applyStrings();
+  loadCorpusCount();
+  ui.question.focus();
+})();
