@@ -51,8 +51,9 @@ class Manifest:
     embedder: str = ""
     store: str = ""
     docs: dict[str, Entry] = field(default_factory=dict)
-    # doc_ids a run is about to write: if it dies, the next run deletes their chunks when no file claims them.
-    pending: list[str] = field(default_factory=list)
+    # doc_id -> file of every document a run is about to write: if the run dies, the next one knows which
+    # documents may hold chunks the manifest does not list, and deletes them once no file claims them.
+    pending: dict[str, str] = field(default_factory=dict)
     # Set before a rebuild drops the collection, cleared after: a run that finds it set drops it again.
     reset_pending: bool = False
 
@@ -77,7 +78,7 @@ def load(path: Path) -> Manifest:
         embedder=raw.get("embedder", ""),
         store=raw.get("store", ""),
         docs={k: Entry(**v) for k, v in raw.get("docs", {}).items()},
-        pending=list(raw.get("pending", [])),
+        pending=dict(raw.get("pending", {})),
         reset_pending=bool(raw.get("reset_pending", False)),
     )
 

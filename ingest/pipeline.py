@@ -182,7 +182,7 @@ class _Run:
     def reset(self) -> None:
         self.m.reset_pending = True
         self.m.docs.clear()
-        self.m.pending = []
+        self.m.pending = {}
         self.save()
         self._store = self._open(True)
         self.m.reset_pending = False
@@ -308,7 +308,11 @@ def run(
     work, removed = diff.work, diff.removed
     report.unchanged.extend(diff.unchanged)
     report.failed.update(diff.failed_before)
-    stale_pending = [d for d in manifest.pending if d not in manifest.docs and d not in by_id]
+    # Documents a killed run had begun to write and no manifest entry covers: gone ones lose their chunks; the
+    # others stay pending until a run over their folder writes them whole.
+    carried = {d: p for d, p in manifest.pending.items() if d not in manifest.docs}
+    stale_pending = [d for d, p in carried.items() if d not in by_id and not Path(p).is_file()]
+    manifest.pending = {d: p for d, p in carried.items() if d not in stale_pending}
     needs_store = bool(work or removed or stale_pending or rebuild or manifest.reset_pending)
     if not needs_store:
         if diff.touched or manifest.embedder != stamp:
@@ -324,7 +328,8 @@ def run(
             state.reset()
         for doc_id in stale_pending:
             state.store.delete_document(doc_id)
-        manifest.pending = sorted({w.file.doc_id for w in work})
+        untouched = {d: p for d, p in manifest.pending.items() if d not in by_id}
+        manifest.pending = untouched | {w.file.doc_id: str(w.file.path) for w in work}
         state.save()
         _index_all(state, work, set(removed), progress)
         for doc_id in removed:
@@ -333,7 +338,7 @@ def run(
                 state.store.delete_document(doc_id)
             del manifest.docs[doc_id]
             report.removed.append(doc_id)
-        manifest.pending = []
+        manifest.pending = untouched
         state.save()
         state.store.sync_keyword_index()
     report.seconds = time.perf_counter() - started

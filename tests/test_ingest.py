@@ -187,3 +187,31 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_is_indexed(tmp_path, o
     # An unchanged failed file is reported again with its reason, without being parsed again.
     again = _ingest([folder], _refusing_opener, data_dir)
     assert again.failed == report.failed and again.unchanged == report.added
+
+
+def test_chunks_of_a_killed_runs_document_go_only_when_its_file_is_gone(tmp_path, opener, data_dir) -> None:
+    from ingest import manifest as mf
+    from ingest.loaders import load as load_doc
+    from ingest.pipeline import make_chunks
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    shutil.copy(BUNDLED_CORPUS / CORPUS_FILES[0], a)
+    orphan = b / CORPUS_FILES[1]
+    shutil.copy(BUNDLED_CORPUS / CORPUS_FILES[1], orphan)
+    _ingest([a], opener, data_dir)
+    # As a run over b that died after writing its chunks, before its manifest entry: pending, not listed.
+    chunks = make_chunks(orphan.name, load_doc(orphan), mf.content_hash(orphan))
+    opener(False).upsert([c.id for c in chunks], [c.text for c in chunks], [c.metadata() for c in chunks])
+    manifest = mf.load(data_dir / "manifest.json")
+    manifest.pending = {orphan.name: str(orphan)}
+    mf.save(manifest, data_dir / "manifest.json")
+
+    _ingest([a], opener, data_dir)  # another folder's run leaves b's unfinished document alone
+    assert orphan.name in {m["doc_id"] for _, m in _records(opener).values()}
+    orphan.unlink()
+    _ingest([a], opener, data_dir)  # its file is gone: the next run deletes what the dead run wrote
+    assert {m["doc_id"] for _, m in _records(opener).values()} == {CORPUS_FILES[0]}
+    assert mf.load(data_dir / "manifest.json").pending == {}
+    _assert_keyword_index_in_step(opener)

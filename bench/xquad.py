@@ -1,0 +1,141 @@
+"""Cross-lingual retrieval on XQuAD: every query language against every corpus language, and pooled.
+
+XQuAD (../shared/bench/xquad/beir): 240 paragraphs and 1,190 questions, parallel in en/de/ru. Each corpus is
+indexed by the real ingest pipeline (one file per paragraph); each method ranks paragraphs for every question:
+keyword only (BM25), dense only (the default embedder), and the service's final retrieval (language-aware
+fusion plus sentence rescoring). Pooled: the three corpora in one index, where any language's copy of the gold
+paragraph counts.
+
+    python bench/xquad.py        # writes the "xquad" section of docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import BENCH_DATA, table, write_section  # noqa: E402
+
+LANGS = ("en", "de", "ru")
+BEIR = BENCH_DATA / "xquad" / "beir"
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _write_corpus(folder: Path, langs: tuple[str, ...]) -> None:
+    folder.mkdir(parents=True)
+    for lang in langs:
+        for row in _rows(BEIR / f"corpus.{lang}.jsonl"):
+            header = f"SOURCE: xquad:{row['_id']} | TITLE: {row['title']} | LANG: {lang}\n\n"
+            (folder / f"{row['_id']}.{lang}.txt").write_text(header + row["text"] + "\n", "utf-8")
+
+
+def _index(tmp: Path, name: str, langs: tuple[str, ...]):
+    from ingest import run
+    from service.settings import Settings
+    from vectorstore import make_embedder, open_store
+
+    folder = tmp / f"corpus-{name}"
+    _write_corpus(folder, langs)
+    settings = Settings(data_dir=tmp / f"data-{name}")
+    model, stamp = make_embedder()
+
+    def opener(reset: bool):
+        return open_store(settings.store_location, model, stamp, reset=reset, keyword_path=settings.keyword_path)
+
+    run([folder], opener, settings.manifest_path, stamp=stamp)
+    return opener(False)
+
+
+def _paragraph(doc_id: str) -> str:
+    return doc_id.split(".", 1)[0]
+
+
+def _methods(store, scorer) -> dict[str, Callable[[str, str], list[str]]]:
+    from service.retrieval import retrieve
+
+    def keyword(query: str, lang: str) -> list[str]:
+        ids = [i for i, _ in store.keyword_search(query, k=10)]
+        return [str(h.metadata["doc_id"]) for h, _ in _in_order(store.get(ids), ids)]
+
+    def dense(query: str, lang: str) -> list[str]:
+        return [str(h.metadata["doc_id"]) for h in store.search(query, k=10)]
+
+    def final(query: str, lang: str) -> list[str]:
+        return [p.doc_id for p in retrieve(store, scorer, query, k=10, language=lang)]
+
+    return {"keyword (BM25)": keyword, "dense (USE-m3)": dense, "kazde (final)": final}
+
+
+def _in_order(found, ids: list[str]):
+    by_id = {h.id: (h, v) for h, v in found}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _score(rank: Callable[[str, str], list[str]], queries: list[dict], lang: str) -> tuple[float, float, float]:
+    hit1 = hit5 = rr = 0.0
+    for q in queries:
+        paragraphs = list(dict.fromkeys(_paragraph(d) for d in rank(q["text"], lang)))
+        gold = q["gold_doc"]
+        hit1 += paragraphs[:1] == [gold]
+        hit5 += gold in paragraphs[:5]
+        rr += 1 / (paragraphs.index(gold) + 1) if gold in paragraphs[:10] else 0.0
+    n = len(queries)
+    return hit1 / n, hit5 / n, rr / n
+
+
+def main() -> None:
+    """Index each corpus and the pooled one, score every method on every query language, record the tables."""
+    from service.ranking import SentenceScorer
+
+    queries = {lang: _rows(BEIR / f"queries.{lang}.jsonl") for lang in LANGS}
+    results: dict[tuple[str, str, str], tuple[float, float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="kazde-xquad-") as tmp_name:
+        tmp = Path(tmp_name)
+        for corpus in (*LANGS, "pooled"):
+            store = _index(tmp, corpus, LANGS if corpus == "pooled" else (corpus,))
+            methods = _methods(store, SentenceScorer(store.embedder))
+            for qlang in LANGS:
+                for name, rank in methods.items():
+                    results[(name, qlang, corpus)] = _score(rank, queries[qlang], qlang)
+                    print(name, qlang, corpus, results[(name, qlang, corpus)], file=sys.stderr)
+    methods_order = ["keyword (BM25)", "dense (USE-m3)", "kazde (final)"]
+    matrix = []
+    for qlang in LANGS:
+        for corpus in LANGS:
+            row: list[object] = [f"{qlang}→{corpus}"]
+            for name in methods_order:
+                row.append(results[(name, qlang, corpus)][1])
+            best_single = max(results[(m, qlang, corpus)][1] for m in methods_order[:2])
+            row.append("yes" if results[("kazde (final)", qlang, corpus)][1] >= best_single else "NO")
+            matrix.append(row)
+    detail = [
+        [f"{qlang}→{corpus}", name, *results[(name, qlang, corpus)]]
+        for corpus in (*LANGS, "pooled")
+        for qlang in LANGS
+        for name in methods_order
+    ]
+    body = "\n\n".join(
+        [
+            "## Cross-lingual retrieval (XQuAD)",
+            "240 parallel paragraphs and 1,190 questions per language (../shared/bench/xquad), every query "
+            "language against every corpus language; `pooled` indexes all three corpora together and any "
+            "language's copy of the gold paragraph counts (`python bench/xquad.py`). Recall@5:",
+            table(["query→corpus", *methods_order, "final ≥ best single"], matrix),
+            "All figures (recall@1, recall@5, mrr@10):",
+            table(["query→corpus", "method", "recall@1", "recall@5", "mrr@10"], detail),
+        ]
+    )
+    print(body)
+    write_section("xquad", body)
+
+
+if __name__ == "__main__":
+    main()
