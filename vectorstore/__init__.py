@@ -1,5 +1,7 @@
 """The only code that knows Chroma and the embedders: open a store, write and search passages."""
 
+from typing import Any
+
 from vectorstore.chroma import (
     EmbedderMismatch,
     Hit,
@@ -11,7 +13,7 @@ from vectorstore.chroma import (
     open_store,
     read_stats,
 )
-from vectorstore.embeddings import DEFAULT_EMBEDDER, make_embedder
+from vectorstore.defaults import DEFAULT_EMBEDDER
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -26,3 +28,12 @@ __all__ = [
     "open_store",
     "read_stats",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the embedders import LangChain, which the no-op path of `kazde ingest` never needs.
+    if name == "make_embedder":
+        from vectorstore.embeddings import make_embedder
+
+        return make_embedder
+    raise AttributeError(f"module 'vectorstore' has no attribute {name!r}")

