@@ -53,6 +53,8 @@ def worker_main(memory_mb: int) -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     inp = sys.stdin.buffer
+    # Parsing runs ahead of embedding, which is the critical path: let the embedder have the CPU first.
+    os.nice(5)
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 _FLUSH_CHUNKS = 256  # chunks embedded and written together: fewer, larger calls to the embedder and Chroma
 _SAVE_EVERY_S = 2.0
+_PARSE_AHEAD = 512  # at most so many documents parsed ahead of the one being embedded ...
+_PARSE_AHEAD_BYTES = 64 << 20  # ... and at most so many bytes of their files
 
 
 class IngestError(Exception):
@@ -419,24 +421,32 @@ def _index_all(state: _Run, work: list[_Work], removed: set[str], progress: Prog
         warm = threads.submit(lambda: state.store.warm_up())
         ahead: deque[tuple[_Work, Future[LoadedDocument] | None]] = deque()
         queue_iter = iter(work)
+        ahead_bytes = 0
 
-        def submit_next() -> None:
-            for w in queue_iter:
+        def fill() -> None:
+            # Parse well ahead, bounded by file bytes: the embedder works in batches of _FLUSH_CHUNKS, and with
+            # only a few small files parsed ahead it sat idle while the next batch was parsed one file at a
+            # time (5.6 s of a 25 s ingest).
+            nonlocal ahead_bytes
+            while len(ahead) < _PARSE_AHEAD and ahead_bytes < _PARSE_AHEAD_BYTES:
+                w = next(queue_iter, None)
+                if w is None:
+                    return
                 of = primaries.get(w.content_hash)
                 if of is not None and of != w.file.doc_id:
                     ahead.append((w, None))
-                    return
+                    continue
                 primaries.setdefault(w.content_hash, w.file.doc_id)
                 ahead.append((w, threads.submit(state.pool.parse, w.file.path)))
-                return
+                ahead_bytes += w.size
 
-        for _ in range(3):
-            submit_next()
+        fill()
         warm.result()
         done = 0
         while ahead:
             w, future = ahead.popleft()
-            submit_next()
+            ahead_bytes -= w.size if future is not None else 0
+            fill()
             if future is None:
                 state.flush()  # the primary's entry must exist before a duplicate points at it
                 of = primaries[w.content_hash]
