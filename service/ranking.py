@@ -18,10 +18,13 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.chunking import sentence_spans
+from ingest.years import years_asked, years_in
 
 W_CHUNK = 0.3  # share of the chunk's own similarity in a sentence's score
 W_KIND = 0.1  # bonus when a sentence holds the kind of fact asked for (a year for "when", a number for "how many")
-W_YEAR = 0.1  # bonus when a sentence mentions a year that the question names, malus when it names none of them
+# Bonus when a sentence mentions a year the question asks about (named, or within a range or decade it names:
+# "zwischen 1992 und 2000", "в 1990-е годы"), malus when it mentions none of them.
+W_YEAR = 0.1
 MIN_SENTENCE_CHARS = 20
 MAX_SENTENCE_CHARS = 600
 
@@ -85,7 +88,7 @@ class SentenceScorer:
         q = query_vector / (np.linalg.norm(query_vector) + 1e-9)
         sims = self._vectors(flat) @ q
         asks_when = bool(_ASKS_WHEN.search(question))
-        years = set(_DATE.findall(question))
+        years = years_asked(question)
         asks_count = bool(_ASKS_COUNT.search(question))
         out: list[list[ScoredSentence]] = []
         j = 0
@@ -94,7 +97,7 @@ class SentenceScorer:
             for s in ss:
                 sentence = flat[j]
                 kind = (asks_when and bool(_DATE.search(sentence))) or (asks_count and bool(_NUMBER.search(sentence)))
-                year = (1 if years & set(_DATE.findall(sentence)) else -1) if years else 0
+                year = (1 if years.intersection(years_in(sentence)) else -1) if years else 0
                 score = float(sims[j]) + W_CHUNK * chunk_scores[i] + W_KIND * kind + W_YEAR * year
                 scored.append(ScoredSentence(s.start, s.end, score))
                 j += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.chunking import chunk_page, sentence_spans
+from ingest.years import years_asked, years_in
 from service.settings import BUNDLED_CORPUS
 
 
@@ -71,3 +72,23 @@ def test_a_sentence_longer_than_a_chunk_is_cut_at_spaces(size: int) -> None:
     assert all(e - s <= size for s, e in chunks)
     assert all(text[s - 1] == " " for s, _ in chunks[1:])
     assert " ".join(text[s:e] for s, e in chunks).split() == text.split()
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        ("Was geschah zwischen 1992 und 2000?", 1992, 2000),
+        ("What agreements were signed between 1994 and 1996?", 1994, 1996),
+        ("Что было в 1990-е годы?", 1990, 1999),
+        ("German emigration in the 1990s", 1990, 1999),
+        ("Соглашения с 1992 по 1995 год", 1992, 1995),
+        ("Abkommen 1994–1996", 1994, 1996),
+        ("When did the Goethe-Institut open in 1994?", 1994, 1994),
+    ],
+)
+def test_the_years_a_question_asks_about_include_its_ranges_and_decades(question: str, first: int, last: int) -> None:
+    assert years_asked(question) == set(range(first, last + 1))
+
+
+def test_years_in_text_skip_long_numbers_but_keep_dates() -> None:
+    assert years_in("ISBN 978-3-12-199456, am 12.03.1999, BGBl. 2000 II S. 462, 1,1994,5") == [1999, 2000]
