@@ -20,6 +20,7 @@ CANDIDATES = 15  # fused chunks rescored by their best sentence
 W_KEYWORD_SAME = 0.1
 W_KEYWORD_CROSS = 0.3
 KEYWORD_HALF = 5.0  # the BM25 score at which a passage gets half of the keyword weight
+SAME_DOC_PENALTY = 0.05  # per passage already taken from the same document (docs/benchmarks.md, "Diversity")
 _WORD = re.compile(r"\w+")
 _NEAR_DUPLICATE = 0.8  # word-set Jaccard above which two passages say the same thing
 
@@ -91,7 +92,24 @@ def retrieve(
         if sentences:
             passage.score = sentences[0].score
     passages.sort(key=lambda p: p.score, reverse=True)
-    return passages[:k]
+    return _diverse(passages, k)
+
+
+def _diverse(passages: list[Passage], k: int) -> list[Passage]:
+    """The best k, where each further passage of an already chosen document pays SAME_DOC_PENALTY.
+
+    A document whose passages all score far above the rest still fills the list (the question needs that one
+    document); otherwise five overlapping chunks of one document give way to other documents.
+    """
+    chosen: list[Passage] = []
+    per_doc: dict[str, int] = {}
+    pool = list(passages)
+    while pool and len(chosen) < k:
+        best = max(pool, key=lambda p: p.score - SAME_DOC_PENALTY * per_doc.get(p.doc_id, 0))
+        pool.remove(best)
+        chosen.append(best)
+        per_doc[best.doc_id] = per_doc.get(best.doc_id, 0) + 1
+    return chosen
 
 
 def _fused(store: Store, query: str, vector: np.ndarray, where: dict[str, Any] | None, language: str) -> list[Hit]:
