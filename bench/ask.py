@@ -63,9 +63,10 @@ def _kazde(tmp: Path, questions: list[dict]) -> dict:
     rows = []
     for q in questions:
         body, seconds = post(q["question"])
-        rows.append(_row(q, body, seconds))
+        rows.append(_row(q, body, seconds) | {"lang": q.get("lang", "?")})
     # The server thread is a daemon and goes with the process; closing it under a live channel only adds noise.
-    return summarise(rows)
+    by_lang = {lang: summarise([r for r in rows if r["lang"] == lang]) for lang in sorted({r["lang"] for r in rows})}
+    return summarise(rows) | {"by_lang": by_lang}
 
 
 def _row(q: dict, body: dict, seconds: float) -> dict:
@@ -187,6 +188,32 @@ def main() -> None:
             "`Chroma` with all-MiniLM-L6-v2, `similarity_search` (retrieval only: it has no answerer) "
             "(`python bench/ask.py`).",
             table(["metric", "kazde (USE-m3, hybrid, sentence rescoring, extractive)", "LangChain + MiniLM"], rows),
+            "### By question language",
+            "The same run, split by the language the question is asked in (Kazakh questions are all "
+            "cross-lingual: no document is in Kazakh):",
+            table(
+                [
+                    "question language",
+                    "n",
+                    "recall@1",
+                    "recall@5",
+                    "citation_precision",
+                    "abstention_recall",
+                    "false_abstention",
+                ],
+                [
+                    [
+                        lang,
+                        m["n"],
+                        m["recall@1"],
+                        m["recall@5"],
+                        m["citation_precision"] or "–",
+                        m["abstention_recall"] if m["abstention_recall"] is not None else "–",
+                        m["false_abstention"],
+                    ]
+                    for lang, m in ours["by_lang"].items()
+                ],
+            ),
             "### Abstention threshold",
             "The extractive answerer abstains when its best sentence scores below a threshold. Each row is the "
             "same question set under another threshold (citation precision over the answers still given):",

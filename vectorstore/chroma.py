@@ -83,11 +83,18 @@ class Store:
         self.keyword = keyword
         self._max_batch = max(1, min(client.get_max_batch_size(), 1000))
 
-    def upsert(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> int:
-        """Embed and write passages; writing the same id again replaces it (idempotent)."""
+    def upsert(
+        self,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+        vectors: Sequence[Sequence[float]] | None = None,
+    ) -> int:
+        """Embed (unless `vectors` are given) and write passages; the same id again replaces it (idempotent)."""
         if not ids:
             return 0
-        vectors = self.embedder.embed_documents(list(texts))
+        if vectors is None:
+            vectors = self.embedder.embed_documents(list(texts))
         for i in range(0, len(ids), self._max_batch):
             j = i + self._max_batch
             self._collection.upsert(

@@ -1,0 +1,240 @@
+"""Retrieval at scale: latency p50/p95 and memory at 300, 10,000 and 100,000 chunks, embedded and server.
+
+There are not 100,000 distinct passages in ../shared/bench and the corpus, so the index is built from all of
+their text (the bundled corpus, the Wikipedia pages, the XQuAD paragraphs in three languages and the readable
+real-world PDFs) cut several times over with windows of different sizes and overlaps at sentence boundaries:
+every passage is a real stretch of text, and no two are the same. Vectors are computed once and written to
+both an embedded index and a `chroma run` server, each with its keyword index, in the order the sizes need.
+Queries: the 103 questions of data/questions.jsonl and 200 XQuAD questions (en/de/ru), through the service's
+own retrieval (hybrid search, sentence rescoring, diversity), k=5.
+
+    python bench/scale.py            # writes the "scale" section of docs/benchmarks.md (about 20 minutes)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import BENCH_DATA, ROOT, table, write_section  # noqa: E402
+
+SIZES = [300, 10_000, 100_000]
+WINDOWS = [
+    (1000, 200),
+    (800, 0),
+    (650, 200),
+    (500, 100),
+    (400, 0),
+    (300, 100),
+    (250, 0),
+    (1200, 400),
+    (350, 0),
+    (450, 150),
+    (550, 0),
+    (700, 100),
+    (900, 300),
+    (1100, 0),
+]
+READABLE_PDFS = [
+    "unstructured_DA-619p.pdf",
+    "unstructured_irm-2.3.59-400p.pdf",
+    "pdfreader_screwey_xref_offsets.pdf",
+    "govdocs1_027613.pdf",
+    "sf_GeoTopo-komprimiert.pdf",
+    "fmtcorpus_test_fontArialNotEmbedded.pdf",
+    "plumber_federal-register-2020-17221.pdf",
+    "pdfjs_tracemonkey.pdf",
+    "pdfminer_dmca.pdf",
+    "pdfreader_zlib_stream_issue.pdf",
+]
+
+
+def _documents() -> Iterator[tuple[str, str, str, list]]:
+    """(doc_id, title, language, pages) of every source text."""
+    from ingest.loaders import load
+
+    for path in [*sorted((ROOT / "data" / "corpus").glob("*.txt")), *sorted((BENCH_DATA / "wikipedia-en").glob("*"))]:
+        doc = load(path)
+        yield path.name, doc.title, doc.language, doc.pages
+    for lang in ("en", "de", "ru"):
+        for line in (BENCH_DATA / "xquad" / "beir" / f"corpus.{lang}.jsonl").read_text("utf-8").splitlines():
+            row = json.loads(line)
+            from ingest.documents import Page
+
+            yield f"xquad_{row['_id']}_{lang}", row["title"], lang, [Page(row["text"])]
+    for name in READABLE_PDFS:
+        doc = load(BENCH_DATA / "pdfs" / name)
+        yield name, doc.title, doc.language or "en", doc.pages
+
+
+def passages(limit: int) -> list[tuple[str, str, dict]]:
+    """Up to `limit` distinct passages (id, text, metadata), cut from the source texts window by window."""
+    from ingest.chunking import chunk_page
+
+    docs = list(_documents())
+    seen: set[str] = set()
+    out: list[tuple[str, str, dict]] = []
+    for size, overlap in WINDOWS:
+        for doc_id, title, lang, pages in docs:
+            for page in pages:
+                for index, (start, end) in enumerate(chunk_page(page.text, size, overlap)):
+                    text = page.text[start:end]
+                    key = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+                    if key in seen or len(text) < 80:
+                        continue
+                    seen.add(key)
+                    meta = {
+                        "doc_id": f"{doc_id}@{size}",
+                        "title": title,
+                        "language": lang,
+                        "source": "",
+                        "chunk_index": index,
+                        "start": start,
+                        "end": end,
+                        "content_hash": key,
+                        "doc_type": "",
+                    }
+                    if page.number is not None:
+                        meta["page"] = page.number
+                    out.append((key, text, meta))
+                    if len(out) >= limit:
+                        return out
+    return out
+
+
+def _queries() -> list[tuple[str, str]]:
+    from ingest.language import detect_language
+
+    rng = random.Random(11)
+    qs = [json.loads(line)["question"] for line in (ROOT / "data" / "questions.jsonl").read_text("utf-8").splitlines()]
+    out = [(q, detect_language(q) or "en") for q in qs]
+    for lang in ("en", "de", "ru"):
+        rows = (BENCH_DATA / "xquad" / "beir" / f"queries.{lang}.jsonl").read_text("utf-8").splitlines()
+        out += [(json.loads(r)["text"], lang) for r in rng.sample(rows, 67)]
+    return out[:303]
+
+
+def _latency(store, queries: list[tuple[str, str]]) -> tuple[float, float]:
+    import numpy as np
+
+    from service.ranking import SentenceScorer
+    from service.retrieval import retrieve
+
+    scorer = SentenceScorer(store.embedder)
+    retrieve(store, scorer, "warm up", k=5)
+    times = []
+    for q, lang in queries:
+        started = time.perf_counter()
+        retrieve(store, scorer, q, k=5, language=lang)
+        times.append((time.perf_counter() - started) * 1000)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def _server(tmp: Path) -> tuple[subprocess.Popen, int]:
+    from tests.conftest import BIN, free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "chroma"), "run", "--path", str(tmp / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import urllib.request
+
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("chroma server did not start")
+
+
+def main() -> None:
+    """Build the passages, embed once, grow both indexes size by size, time the queries at each size."""
+    import numpy as np
+
+    from vectorstore import StoreLocation, make_embedder, open_store
+
+    model, stamp = make_embedder()
+    started = time.perf_counter()
+    items = passages(max(SIZES))
+    print(f"{len(items)} passages cut in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    started = time.perf_counter()
+    vectors = np.asarray(model.embed_documents([t for _, t, _ in items]), dtype=np.float32)
+    embed_s = time.perf_counter() - started
+    print(f"embedded in {embed_s:.1f} s", file=sys.stderr)
+    queries = _queries()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kazde-scale-") as tmp_name:
+        tmp = Path(tmp_name)
+        server, port = _server(tmp)
+        try:
+            stores = {
+                "embedded": open_store(StoreLocation(path=tmp / "chroma"), model, stamp, keyword_path=tmp / "kw-e.db"),
+                "server": open_store(
+                    StoreLocation(host="127.0.0.1", port=port), model, stamp, keyword_path=tmp / "kw-s.db"
+                ),
+            }
+            done = 0
+            for size in SIZES:
+                size = min(size, len(items))
+                write_s = {}
+                for mode, store in stores.items():
+                    t0 = time.perf_counter()
+                    for i in range(done, size, 1000):
+                        j = min(i + 1000, size)
+                        batch = items[i:j]
+                        store.upsert(
+                            [b[0] for b in batch],
+                            [b[1] for b in batch],
+                            [b[2] for b in batch],
+                            vectors=vectors[i:j].tolist(),
+                        )
+                    write_s[mode] = time.perf_counter() - t0
+                done = size
+                for mode, store in stores.items():
+                    p50, p95 = _latency(store, queries)
+                    rows.append([f"{size:,}", mode, store.count(), p50, p95, write_s[mode], round(_rss_mb())])
+                    print(rows[-1], file=sys.stderr)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    body = "\n\n".join(
+        [
+            "## Scale",
+            f"Retrieval latency of the service's own pipeline (hybrid search, sentence rescoring, diversity; k=5) "
+            f"for {len(queries)} questions (the question set and 200 XQuAD questions in en/de/ru), as the index "
+            f"grows; embedded Chroma and a `chroma run` server on loopback, each with its keyword index. "
+            f"{len(items):,} distinct passages were cut from all the text in ../shared/bench and the corpus with "
+            f"{len(WINDOWS)} window sizes; embedding them took {embed_s:.0f} s "
+            f"({len(items) / embed_s:.0f} passages/s) once for both indexes (`python bench/scale.py`). RSS is "
+            "this benchmark process's, which holds what a service process holds: the model, both Chroma "
+            "clients, the keyword indexes and the sentence cache.",
+            table(
+                ["chunks", "store", "count", "retrieval p50 ms", "retrieval p95 ms", "write s (this step)", "RSS MB"],
+                rows,
+            ),
+        ]
+    )
+    print(body)
+    write_section("scale", body)
+
+
+if __name__ == "__main__":
+    main()
