@@ -94,6 +94,17 @@ class _Work:
     mtime_ns: int
     is_new: bool
 
+    def entry(self, **fields: Any) -> Entry:
+        """A manifest entry for this file, with the given outcome fields."""
+        return Entry(
+            root=self.file.root,
+            path=str(self.file.path),
+            content_hash=self.content_hash,
+            size=self.size,
+            mtime_ns=self.mtime_ns,
+            **fields,
+        )
+
 
 def discover(paths: Iterable[Path]) -> tuple[list[_File], dict[str, str], list[str]]:
     """Files under the given paths, ids colliding within the run, and the roots that were walked."""
@@ -222,12 +233,7 @@ class _Run:
             # A document new to the index has none, unless a run that died had begun to write it.
             if not work.is_new or doc_id in self.unfinished:
                 self.store.delete_document(doc_id, keep_hash=work.content_hash)
-            self.m.docs[doc_id] = Entry(
-                root=work.file.root,
-                path=str(work.file.path),
-                content_hash=work.content_hash,
-                size=work.size,
-                mtime_ns=work.mtime_ns,
+            self.m.docs[doc_id] = work.entry(
                 chunks=len(cs),
                 pages=len(doc.pages),
                 title=doc.title,
@@ -244,34 +250,22 @@ class _Run:
         self._buffer.clear()
         self.save(force=False)
 
-    def fail(self, work: _Work, reason: str) -> None:
-        doc_id = work.file.doc_id
+    def _drop_own_chunks(self, doc_id: str) -> None:
         old = self.m.docs.get(doc_id)
         if old is not None and old.chunks:
             self.store.delete_document(doc_id)
-        self.m.docs[doc_id] = Entry(
-            root=work.file.root,
-            path=str(work.file.path),
-            content_hash=work.content_hash,
-            size=work.size,
-            mtime_ns=work.mtime_ns,
-            reason=reason,
-            indexed_at=_now(),
-        )
+
+    def fail(self, work: _Work, reason: str) -> None:
+        doc_id = work.file.doc_id
+        self._drop_own_chunks(doc_id)
+        self.m.docs[doc_id] = work.entry(reason=reason, indexed_at=_now())
         self.report.failed[doc_id] = reason
 
     def duplicate(self, work: _Work, of: str) -> None:
         doc_id = work.file.doc_id
-        old = self.m.docs.get(doc_id)
-        if old is not None and old.chunks:
-            self.store.delete_document(doc_id)
+        self._drop_own_chunks(doc_id)
         primary = self.m.docs[of]
-        self.m.docs[doc_id] = Entry(
-            root=work.file.root,
-            path=str(work.file.path),
-            content_hash=work.content_hash,
-            size=work.size,
-            mtime_ns=work.mtime_ns,
+        self.m.docs[doc_id] = work.entry(
             pages=primary.pages,
             title=primary.title,
             source=primary.source,

@@ -1,6 +1,7 @@
 // Interface strings of the chat page, one table per language. The page picks the first of the browser's
 // languages (navigator.languages) that has a table, and English when none does. "{name}" is a placeholder
-// that t() fills in; the values are plain text and are only ever set with textContent.
+// that t() fills in; the values are plain text and are only ever set with textContent. A value with plural
+// forms ({one, few, many, other}, the categories of Intl.PluralRules) is chosen by its {count}.
 "use strict";
 
 (() => {
@@ -49,6 +50,23 @@
       retry: "Try again",
       notice: "Note",
       searchedFor: "Searched for: {query}",
+      filters: "Filters",
+      filterCount: { one: "{count} filter", other: "{count} filters" },
+      filtersActive: "Active filters: {list}",
+      clearFilters: "Clear filters",
+      filterLanguages: "Language of the sources",
+      filterTypes: "Document type",
+      filterYears: "Years mentioned",
+      yearFrom: "From",
+      yearTo: "To",
+      yearsHint: "Only passages that mention a year in this range ({min}–{max}).",
+      yearInvalid: "“{field}” must be a whole year from {min} to {max}.",
+      yearOrder: "“From” ({from}) must not be later than “To” ({to}).",
+      yearBetween: "{from}–{to}",
+      yearSince: "from {from}",
+      yearUntil: "until {to}",
+      languageNames: { en: "English", de: "German", ru: "Russian", kk: "Kazakh" },
+      docTypes: { treaty: "Treaties", reference: "Reference works", news: "News", article: "Articles" },
     },
     de: {
       skipToQuestion: "Zur Frage springen",
@@ -95,6 +113,23 @@
       retry: "Erneut versuchen",
       notice: "Hinweis",
       searchedFor: "Gesucht nach: {query}",
+      filters: "Filter",
+      filterCount: { one: "{count} Filter", other: "{count} Filter" },
+      filtersActive: "Aktive Filter: {list}",
+      clearFilters: "Filter zurücksetzen",
+      filterLanguages: "Sprache der Quellen",
+      filterTypes: "Dokumenttyp",
+      filterYears: "Erwähnte Jahre",
+      yearFrom: "Von",
+      yearTo: "Bis",
+      yearsHint: "Nur Passagen, die ein Jahr in diesem Bereich erwähnen ({min}–{max}).",
+      yearInvalid: "„{field}“ muss ein ganzes Jahr von {min} bis {max} sein.",
+      yearOrder: "„Von“ ({from}) darf nicht nach „Bis“ ({to}) liegen.",
+      yearBetween: "{from}–{to}",
+      yearSince: "ab {from}",
+      yearUntil: "bis {to}",
+      languageNames: { en: "Englisch", de: "Deutsch", ru: "Russisch", kk: "Kasachisch" },
+      docTypes: { treaty: "Abkommen", reference: "Nachschlagewerke", news: "Nachrichten", article: "Artikel" },
     },
     ru: {
       skipToQuestion: "Перейти к вопросу",
@@ -141,6 +176,23 @@
       retry: "Повторить",
       notice: "Примечание",
       searchedFor: "Поисковый запрос: {query}",
+      filters: "Фильтры",
+      filterCount: { one: "{count} фильтр", few: "{count} фильтра", many: "{count} фильтров", other: "{count} фильтра" },
+      filtersActive: "Активные фильтры: {list}",
+      clearFilters: "Сбросить фильтры",
+      filterLanguages: "Язык источников",
+      filterTypes: "Тип документа",
+      filterYears: "Упомянутые годы",
+      yearFrom: "С",
+      yearTo: "По",
+      yearsHint: "Только фрагменты, где упоминается год из этого диапазона ({min}–{max}).",
+      yearInvalid: "«{field}»: укажите целый год от {min} до {max}.",
+      yearOrder: "Год «С» ({from}) не может быть позже года «По» ({to}).",
+      yearBetween: "{from}–{to}",
+      yearSince: "с {from}",
+      yearUntil: "по {to}",
+      languageNames: { en: "Английский", de: "Немецкий", ru: "Русский", kk: "Казахский" },
+      docTypes: { treaty: "Договоры", reference: "Справочные материалы", news: "Новости", article: "Статьи" },
     },
     kk: {
       skipToQuestion: "Сұраққа өту",
@@ -187,10 +239,30 @@
       retry: "Қайталау",
       notice: "Ескерту",
       searchedFor: "Іздеу сұрауы: {query}",
+      filters: "Сүзгілер",
+      filterCount: { one: "{count} сүзгі", other: "{count} сүзгі" },
+      filtersActive: "Белсенді сүзгілер: {list}",
+      clearFilters: "Сүзгілерді тазарту",
+      filterLanguages: "Дереккөздердің тілі",
+      filterTypes: "Құжат түрі",
+      filterYears: "Аталған жылдар",
+      yearFrom: "Бастап",
+      yearTo: "Дейін",
+      yearsHint: "Тек осы аралықтағы жыл аталған үзінділер ({min}–{max}).",
+      yearInvalid: "«{field}»: {min}–{max} аралығындағы бүтін жылды енгізіңіз.",
+      yearOrder: "«Бастап» жылы ({from}) «Дейін» жылынан ({to}) кеш болмауы керек.",
+      yearBetween: "{from}–{to}",
+      yearSince: "{from} жылдан бастап",
+      yearUntil: "{to} жылға дейін",
+      languageNames: { en: "Ағылшын тілі", de: "Неміс тілі", ru: "Орыс тілі", kk: "Қазақ тілі" },
+      docTypes: { treaty: "Келісімдер", reference: "Анықтамалық материалдар", news: "Жаңалықтар", article: "Мақалалар" },
     },
   };
 
   const FALLBACK = "en";
+
+  /** Each language's name for itself, shown beside the name in the interface language ("German · Deutsch"). */
+  const ENDONYMS = Object.freeze({ en: "English", de: "Deutsch", ru: "Русский", kk: "Қазақша" });
 
   /** The first of the browser's languages that has strings ("de-AT" matches "de"), else English. */
   function pickLanguage(languages) {
@@ -201,15 +273,28 @@
     return FALLBACK;
   }
 
-  /** A translator for one language: t("page", {page: 3}); missing keys fall back to English. */
+  /** Whether a string's value is a set of plural forms ({one, few, many, other}) rather than a list or a map. */
+  function isPlural(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value) && Object.hasOwn(value, "other");
+  }
+
+  /**
+   * A translator for one language: t("page", {page: 3}); missing keys fall back to English. A string with
+   * plural forms picks the one that the language's plural rules give for params.count.
+   */
   function translator(lang) {
     const table = STRINGS[lang] || STRINGS[FALLBACK];
+    const plurals = new Intl.PluralRules(Object.hasOwn(STRINGS, lang) ? lang : FALLBACK);
     return (key, params = {}) => {
-      const template = Object.hasOwn(table, key) ? table[key] : STRINGS[FALLBACK][key];
+      let template = Object.hasOwn(table, key) ? table[key] : STRINGS[FALLBACK][key];
+      if (isPlural(template) && typeof params.count === "number") {
+        const form = plurals.select(params.count);
+        template = Object.hasOwn(template, form) ? template[form] : template.other;
+      }
       if (typeof template !== "string") return template;
       return template.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
     };
   }
 
-  window.KazdeI18n = Object.freeze({ STRINGS, FALLBACK, pickLanguage, translator });
+  window.KazdeI18n = Object.freeze({ STRINGS, FALLBACK, ENDONYMS, pickLanguage, translator });
 })();
