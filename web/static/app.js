@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { pickLanguage, translator } = window.KazdeI18n;
+  const { pickLanguage, translator, ENDONYMS } = window.KazdeI18n;
   const browserLanguages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
   const uiLang = pickLanguage(browserLanguages);
   const t = translator(uiLang);
@@ -39,6 +39,7 @@
   };
 
   const state = { busy: false, history: [], opener: null };
+  const filterPanel = window.KazdeFilters.mount({ t, uiLang, h, endonyms: ENDONYMS });
 
   // ---- small DOM helpers (textContent only) ----
 
@@ -116,12 +117,14 @@
     return node;
   }
 
-  function userMessage(question) {
+  function userMessage(question, filters) {
+    const described = filters ? filterPanel.describe(filters) : "";
     return h(
       "article",
       { className: "message message-user" },
       h("p", { className: "speaker visually-hidden", text: t("you") }),
       h("p", { className: "bubble user-text", text: question }),
+      described ? h("p", { className: "user-filters", text: t("filtersActive", { list: described }) }) : null,
     );
   }
 
@@ -183,7 +186,10 @@
     for (const citation of data.citations) {
       const button = h(
         "button",
-        { className: "source-item", attrs: { type: "button", "data-n": citation.n, "aria-controls": "source-panel" } },
+        {
+          className: "source-item",
+          attrs: { type: "button", "data-n": citation.n, "data-doc-id": citation.doc_id, "aria-controls": "source-panel" },
+        },
         h("span", { className: "source-item-n", text: String(citation.n) }),
         h("span", { className: "source-item-title", text: citation.title || citation.doc_id }),
         Number.isInteger(citation.page) ? h("span", { className: "source-item-page", text: t("page", { page: citation.page }) }) : null,
@@ -210,6 +216,7 @@
           attrs: {
             type: "button",
             "data-passage": index,
+            "data-doc-id": passage.doc_id,
             "aria-controls": "source-panel",
             "aria-label": t("openPassageAria", { title: passage.title || passage.doc_id }),
           },
@@ -247,13 +254,13 @@
     return article;
   }
 
-  function errorMessage(message, question) {
+  function errorMessage(message, question, filters) {
     const { article, bubble } = assistantShell("error");
     const retry = h("button", { className: "ghost-button retry", text: t("retry"), attrs: { type: "button" } });
     retry.addEventListener("click", () => {
       if (state.busy) return;
       article.remove();
-      ask(question, { repeat: true });
+      ask(question, { repeat: true, filters }); // the same request again, whatever the filters say now
     });
     bubble.append(
       h("p", { className: "error-title", text: t("errorTitle") }),
@@ -280,14 +287,15 @@
     ui.log.setAttribute("aria-busy", String(busy));
   }
 
-  async function ask(question, { repeat = false } = {}) {
+  async function ask(question, { repeat = false, filters = null } = {}) {
     if (state.busy) return;
     // On narrow screens the panel covers the chat: put it away so the new answer can be seen.
     if (NARROW.matches && ui.panel.classList.contains("open")) closePanel({ refocus: false });
     setBusy(true);
-    const asked = repeat ? null : addMessage(userMessage(question));
+    const asked = repeat ? null : addMessage(userMessage(question, filters));
     const loading = addMessage(loadingMessage());
     const payload = { question, history: state.history.slice(-MAX_HISTORY) };
+    if (filters) payload.filters = filters;
     let reply;
     try {
       const response = await fetch("/api/ask", {
@@ -306,10 +314,10 @@
         state.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
       } else {
         const message = data && typeof data.message === "string" && data.message ? data.message : t("badResponse", { status: response.status });
-        reply = errorMessage(message, question);
+        reply = errorMessage(message, question, filters);
       }
     } catch {
-      reply = errorMessage(t("networkError"), question);
+      reply = errorMessage(t("networkError"), question, filters);
     } finally {
       loading.remove();
       setBusy(false);
@@ -448,23 +456,32 @@
 
   // ---- wiring ----
 
-  function loadCorpusCount() {
+  /** The corpus count in the header and the filters' options, from the list of documents. */
+  function loadDocuments() {
     fetch("/api/documents", { headers: { Accept: "application/json" } })
       .then((response) => (response.ok ? response.json() : null))
       .then((data) => {
-        if (!data || !Array.isArray(data.documents)) return;
+        if (!data || !Array.isArray(data.documents)) throw new Error("no document list");
+        filterPanel.setDocuments(data.documents);
         const count = data.documents.filter((d) => d && d.status === "indexed").length;
         ui.corpusCount.textContent = t("corpusCount", { count });
         ui.corpusCount.hidden = false;
       })
-      .catch(() => {}); // the count is decoration: the chat works without it
+      .catch(() => filterPanel.setDocuments(null)); // the count is decoration; the filters offer every known value
+  }
+
+  /** Ask with the current filters; false (and nothing sent) when the filters say inline what to fix. */
+  function askFiltered(question) {
+    const choice = filterPanel.read();
+    if (!choice.ok) return false;
+    ask(question, { filters: choice.filters });
+    return true;
   }
 
   function submit() {
     const question = ui.question.value.trim();
     if (!question || state.busy) return;
-    ui.question.value = "";
-    ask(question);
+    if (askFiltered(question)) ui.question.value = ""; // a question held back stays in the box
   }
 
   ui.form.addEventListener("submit", (event) => {
@@ -483,7 +500,7 @@
   ui.examples.addEventListener("click", (event) => {
     const button = event.target.closest("button.example");
     if (!button || state.busy) return;
-    ask(button.textContent);
+    askFiltered(button.textContent);
   });
 
   ui.newConversation.addEventListener("click", resetConversation);
@@ -497,6 +514,6 @@
   });
 
   applyStrings();
-  loadCorpusCount();
+  loadDocuments();
   ui.question.focus();
 })();
