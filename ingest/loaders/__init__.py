@@ -1,0 +1,40 @@
+"""One loader per format; `load` picks it by the file's extension."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.documents import LoadedDocument, LoadError
+from ingest.loaders.html import load_html
+from ingest.loaders.pdf import load_pdf
+from ingest.loaders.text import load_text
+
+__all__ = ["SUPPORTED_SUFFIXES", "load"]
+
+SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".markdown", ".html", ".htm"})
+_SUPPORTED_TEXT = ".pdf, .txt, .md, .html"
+
+
+def load(path: Path, *, password: str | None = None) -> LoadedDocument:
+    """Load a supported file into pages and metadata; raise LoadError with a one-line reason if it can't."""
+    suffix = path.suffix.lower()
+    loader = _LOADERS.get(suffix)
+    if loader is None:
+        shown = f"'{suffix}'" if suffix else "(no extension)"
+        raise LoadError(f"unsupported file type {shown} (supported: {_SUPPORTED_TEXT})")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read the file: {exc.strerror or exc}") from exc
+    return loader(path, data, password)
+
+
+_LOADERS: dict[str, Callable[[Path, bytes, str | None], LoadedDocument]] = {
+    ".pdf": load_pdf,
+    ".txt": load_text,
+    ".md": load_text,
+    ".markdown": load_text,
+    ".html": load_html,
+    ".htm": load_html,
+}
