@@ -224,8 +224,9 @@ def main() -> None:
             f"{len(items):,} distinct passages were cut from all the text in ../shared/bench and the corpus with "
             f"{len(WINDOWS)} window sizes; embedding them took {embed_s:.0f} s "
             f"({len(items) / embed_s:.0f} passages/s) once for both indexes (`python bench/scale.py`). RSS is "
-            "this benchmark process's, which holds what a service process holds: the model, both Chroma "
-            "clients, the keyword indexes and the sentence cache.",
+            "this benchmark process's: what a service process holds (the model, the Chroma clients, the keyword "
+            "indexes, the sentence cache) plus all 100,000 passages and their vectors, which the benchmark keeps "
+            "in memory to write them; the service's own share is measured in the reliability issue.",
             table(
                 ["chunks", "store", "count", "retrieval p50 ms", "retrieval p95 ms", "write s (this step)", "RSS MB"],
                 rows,

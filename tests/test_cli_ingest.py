@@ -139,7 +139,7 @@ def test_kill_9_at_random_moments_then_a_rerun_equals_a_clean_build(tmp_path, be
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(0.2, 0.9) * full_run if kill == 0 else rng.uniform(0.1, 0.4) * full_run)
+            time.sleep(rng.uniform(0.2, 0.7) * full_run if kill == 0 else rng.uniform(0.1, 0.4) * full_run)
             # The first kill must land mid-run; the resumed run has less left to do and may finish first.
             assert kill == 1 or proc.poll() is None, "the kill must land while the run is still going"
             proc.send_signal(signal.SIGKILL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,27 @@ def query_terms(text: str) -> list[str]:
 
 
 class KeywordIndex:
-    """Passages by id, with doc_id, content hash and language, searchable by BM25."""
+    """Passages by id, with doc_id, content hash and language, searchable by BM25.
+
+    A plain table holds each passage's id and metadata, indexed for the lookups that writes need (by id, by
+    document); the FTS5 table holds only the text, under the same rowid. An FTS5 table has no index on its
+    other columns, so deleting by id there would scan every row for every passage written.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
+        db = self._db()
+        with db:
             db.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5("
-                "id UNINDEXED, doc_id UNINDEXED, content_hash UNINDEXED, language UNINDEXED, text, "
-                "tokenize = 'unicode61 remove_diacritics 2')"
+                "CREATE TABLE IF NOT EXISTS passage_meta (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+                "doc_id TEXT NOT NULL, content_hash TEXT NOT NULL, language TEXT NOT NULL)"
+            )
+            db.execute("CREATE INDEX IF NOT EXISTS passage_meta_doc ON passage_meta (doc_id, content_hash)")
+            db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS passage_text USING fts5("
+                "text, tokenize = 'unicode61 remove_diacritics 2')"
             )
 
     def _db(self) -> sqlite3.Connection:
@@ -68,23 +78,40 @@ class KeywordIndex:
         db = self._db()
         with db:
             db.execute("BEGIN")
-            db.executemany("DELETE FROM passages WHERE id = ?", [(i,) for i in ids])
-            db.executemany(
-                "INSERT INTO passages (id, doc_id, content_hash, language, text) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (i, m.get("doc_id", ""), m.get("content_hash", ""), m.get("language", ""), t)
-                    for i, t, m in zip(ids, texts, metadatas, strict=True)
-                ],
-            )
+            self._delete_rowids(db, self._rowids(db, ids))
+            for i, t, m in zip(ids, texts, metadatas, strict=True):
+                cur = db.execute(
+                    "INSERT INTO passage_meta (id, doc_id, content_hash, language) VALUES (?, ?, ?, ?)",
+                    (i, m.get("doc_id", ""), m.get("content_hash", ""), m.get("language", "")),
+                )
+                db.execute("INSERT INTO passage_text (rowid, text) VALUES (?, ?)", (cur.lastrowid, t))
 
     def delete_document(self, doc_id: str, *, keep_hash: str | None = None) -> None:
         """Delete a document's passages, except those of the version `keep_hash`."""
         db = self._db()
         with db:
+            db.execute("BEGIN")
             if keep_hash is None:
-                db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+                rows = db.execute("SELECT rowid FROM passage_meta WHERE doc_id = ?", (doc_id,))
             else:
-                db.execute("DELETE FROM passages WHERE doc_id = ? AND content_hash != ?", (doc_id, keep_hash))
+                rows = db.execute(
+                    "SELECT rowid FROM passage_meta WHERE doc_id = ? AND content_hash != ?", (doc_id, keep_hash)
+                )
+            self._delete_rowids(db, [r[0] for r in rows.fetchall()])
+
+    @staticmethod
+    def _rowids(db: sqlite3.Connection, ids: Sequence[str]) -> list[int]:
+        out: list[int] = []
+        for i in range(0, len(ids), 500):
+            part = list(ids[i : i + 500])
+            marks = ",".join("?" * len(part))
+            out += [r[0] for r in db.execute(f"SELECT rowid FROM passage_meta WHERE id IN ({marks})", part)]
+        return out
+
+    @staticmethod
+    def _delete_rowids(db: sqlite3.Connection, rowids: list[int]) -> None:
+        db.executemany("DELETE FROM passage_text WHERE rowid = ?", [(r,) for r in rowids])
+        db.executemany("DELETE FROM passage_meta WHERE rowid = ?", [(r,) for r in rowids])
 
     def search(self, query: str, k: int = 30) -> list[tuple[str, float]]:
         """Up to k (id, BM25 score) pairs, best first; higher is better."""
@@ -93,30 +120,25 @@ class KeywordIndex:
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
         rows = self._db().execute(
-            "SELECT id, bm25(passages) FROM passages WHERE passages MATCH ? ORDER BY bm25(passages) LIMIT ?",
+            "SELECT m.id, s.score FROM (SELECT rowid, bm25(passage_text) AS score FROM passage_text "
+            "WHERE passage_text MATCH ? ORDER BY score LIMIT ?) AS s JOIN passage_meta AS m ON m.rowid = s.rowid "
+            "ORDER BY s.score",
             (match, k),
         )
         return [(i, -float(score)) for i, score in rows]
 
-    def languages(self, ids: Iterable[str]) -> dict[str, str]:
-        """The language of each passage id."""
-        ids = list(ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._db().execute(f"SELECT id, language FROM passages WHERE id IN ({marks})", ids)
-        return dict(rows.fetchall())
-
     def count(self) -> int:
         """Rows in the index."""
-        return int(self._db().execute("SELECT count(*) FROM passages").fetchone()[0])
+        return int(self._db().execute("SELECT count(*) FROM passage_meta").fetchone()[0])
 
     def ids(self) -> set[str]:
         """Every passage id."""
-        return {row[0] for row in self._db().execute("SELECT id FROM passages")}
+        return {row[0] for row in self._db().execute("SELECT id FROM passage_meta")}
 
     def clear(self) -> None:
         """Remove every row."""
         db = self._db()
         with db:
-            db.execute("DELETE FROM passages")
+            db.execute("BEGIN")
+            db.execute("DELETE FROM passage_text")
+            db.execute("DELETE FROM passage_meta")
