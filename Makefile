@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve ingest test test-fast lint format bench clean browser-deps
+.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval clean browser-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ venv: $(STAMP) ## Install the project and its tools into .venv
 ingest: venv ## Index the bundled corpus (incremental)
 	$(KAZDE) ingest
 
-run: venv ## Index the bundled corpus if needed, then serve the web chat on http://127.0.0.1:$${KAZDE_PORT:-8000}
+run: venv ## Index the bundled corpus if needed, then serve the web chat on http://127.0.0.1:8000 (KAZDE_PORT)
 	$(KAZDE) ingest
 	$(KAZDE) serve
 
@@ -60,6 +60,11 @@ bench: venv ## Benchmarks; figures written to docs/benchmarks.md
 	$(PY) bench/ingest.py
 	$(PY) bench/chunk_size.py
 	$(PY) bench/ask.py
+
+bench-retrieval: venv ## The slower retrieval benchmarks (XQuAD matrix, fusion weights, 100k-chunk scale; ~30 min)
+	$(PY) bench/xquad.py
+	$(PY) bench/fusion_weights.py
+	$(PY) bench/scale.py
 
 clean: ## Remove the virtual environment and the local index
 	rm -rf $(VENV) .kazde
