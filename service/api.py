@@ -10,9 +10,10 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from ingest.doctype import DOC_TYPES
 from ingest.manifest import load as load_manifest
 from service.asking import DEFAULT_K, MAX_K, Kazde
-from service.errors import BadRequest, NotFound
+from service.errors import BadRequest, NotFound, Unavailable
 from service.openapi import OPENAPI
 from service.retrieval import FILTER_KEYS
+from vectorstore import StoreError
 
 bp = Blueprint("api", __name__)
 
@@ -113,7 +114,11 @@ def ask() -> Response:
 def healthz() -> Response:
     """200 when the index can be queried (503 with the reason otherwise)."""
     store = kazde().store()
-    return jsonify({"status": "ok", "chunks": store.count(), "embedder": store.stamp})
+    try:
+        chunks = store.count()
+    except StoreError as exc:
+        raise Unavailable(str(exc), code="index_unreachable") from exc
+    return jsonify({"status": "ok", "chunks": chunks, "embedder": store.stamp})
 
 
 def _manifest_docs() -> dict[str, Any]:

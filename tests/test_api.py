@@ -191,3 +191,28 @@ def test_an_unreachable_chroma_server_is_a_503_that_says_how_to_fix_it(tmp_path:
     assert res.status_code == 503
     assert res.json["error"] == "index_unreachable"
     assert "chroma run" in res.json["message"]
+
+
+@pytest.mark.server
+def test_the_service_answers_from_a_real_chroma_server(tmp_path: Path, chroma_server, embedder) -> None:
+    from ingest import run
+    from service import create_app
+    from service.settings import Settings
+    from vectorstore import StoreLocation, open_store
+
+    host, port = chroma_server
+    settings = Settings(data_dir=tmp_path, chroma_host=host, chroma_port=port)
+    model, stamp = embedder
+    run(
+        [BUNDLED_CORPUS / "seed_article.txt"],
+        lambda reset: open_store(
+            StoreLocation(host=host, port=port), model, stamp, reset=reset, keyword_path=settings.keyword_path
+        ),
+        settings.manifest_path,
+        stamp=stamp,
+    )
+    client = create_app(settings).test_client()
+    assert client.get("/healthz").json["status"] == "ok"
+    body = client.post("/api/ask", json={"question": "cultural and humanitarian cooperation"}).json
+    assert body["passages"] and {p["doc_id"] for p in body["passages"]} == {"seed_article.txt"}
+    assert not (tmp_path / "chroma").exists(), "the passages live in the server, not in an embedded index"

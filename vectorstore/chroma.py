@@ -199,7 +199,10 @@ class Store:
 
     def count(self) -> int:
         """The number of passages in the collection."""
-        return int(self._collection.count())
+        try:
+            return int(self._collection.count())
+        except Exception as exc:  # a server that went away: the caller reports a 503
+            raise StoreUnavailable(f"the index could not be read: {_short(exc)}") from exc
 
 
 def open_store(
