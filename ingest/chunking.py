@@ -14,9 +14,15 @@ from ingest.documents import Page
 
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200
+# Names the chunking rules; a change to them (or to the sizes) must change it, so that an index built by other
+# rules is re-chunked by the next run instead of mixing chunks of two kinds.
+CHUNKER = f"s2-{CHUNK_CHARS}-{OVERLAP_CHARS}"
 # A sentence ends at . ! ? … (optionally followed by a closing quote or bracket) before whitespace, unless the
 # word before the stop is a common abbreviation (German, English, Russian) or a single letter/number ("z.", "1.").
 _SENTENCE_END = re.compile(r"[.!?…][\"'»“”)\]]*\s+")
+# A line that starts a list item ("- ", "• ", "1) ") starts a sentence, whatever ended the line before it
+# ("... Artikel 14.\n- Gewürdigt ..." would otherwise read "14." as an ordinal and run on).
+_LIST_ITEM = re.compile(r"\n(?=[ \t]*(?:[-–•*·▪]|\d{1,2}[.)])[ \t])")
 _ABBREVIATIONS = frozenset(
     "z b bzw ca dr prof nr s vgl u a usw etc e g i mr mrs ms st no vol pp art abs bgbl gg jh jhd "
     "г гг т е см стр ст им др пр руб тыс млн млрд".split()
@@ -39,15 +45,17 @@ def sentence_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     for para in _paragraphs(text):
         first = True
-        start = para.start
-        for m in _SENTENCE_END.finditer(text, para.start, para.end):
-            if _is_abbreviation(text, m.start()):
-                continue
-            spans.append(Span(start, m.start() + 1, first, para.end))
-            first = False
-            start = m.end()
-        if start < para.end:
-            spans.append(Span(start, para.end, first, para.end))
+        for block in _list_items(text, para):
+            start = block.start
+            for m in _SENTENCE_END.finditer(text, block.start, block.end):
+                if _is_abbreviation(text, m.start()):
+                    continue
+                spans.append(Span(start, m.start() + 1, first, para.end))
+                first = False
+                start = m.end()
+            if start < block.end:
+                spans.append(Span(start, block.end, first, para.end))
+                first = False
     return [s for s in spans if text[s.start : s.end].strip()]
 
 
@@ -57,6 +65,15 @@ def _paragraphs(text: str) -> Iterator[Span]:
         yield _strip(text, start, m.start())
         start = m.end()
     yield _strip(text, start, len(text))
+
+
+def _list_items(text: str, para: Span) -> Iterator[Span]:
+    """A paragraph cut before each line that starts a list item; a paragraph without items stays whole."""
+    start = para.start
+    for m in _LIST_ITEM.finditer(text, para.start, para.end):
+        yield _strip(text, start, m.start())
+        start = m.end()
+    yield _strip(text, start, para.end)
 
 
 def _strip(text: str, start: int, end: int) -> Span:

@@ -48,6 +48,7 @@ class Chunk:
     end: int
     content_hash: str
     doc_type: str = ""
+    version: str = ""  # content hash and chunker together: which cut of which content this chunk belongs to
 
     def metadata(self) -> dict[str, str | int]:
         """The chunk's metadata as Chroma stores it (no None values: a missing page is left out)."""
@@ -60,6 +61,7 @@ class Chunk:
             "start": self.start,
             "end": self.end,
             "content_hash": self.content_hash,
+            "version": self.version,
             "doc_type": self.doc_type,
         }
         if self.page is not None:

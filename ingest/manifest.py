@@ -35,6 +35,7 @@ class Entry:
     doc_type: str = ""
     duplicate_of: str | None = None
     reason: str = ""
+    chunker: str = ""  # the chunking rules its chunks were cut by (ingest.chunking.CHUNKER)
     problems: list[str] = field(default_factory=list)
     indexed_at: str = ""
 

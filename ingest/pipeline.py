@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ingest import manifest as mf
-from ingest.chunking import CHUNK_CHARS, OVERLAP_CHARS, chunk_pages
+from ingest.chunking import CHUNK_CHARS, CHUNKER, OVERLAP_CHARS, chunk_pages
 from ingest.doctype import classify
 from ingest.documents import Chunk, LoadedDocument, LoadError
 from ingest.isolation import ParserPool
@@ -37,7 +37,7 @@ class StoreLike(Protocol):
 
     def upsert(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> int: ...
 
-    def delete_document(self, doc_id: str, *, keep_hash: str | None = None) -> None: ...
+    def delete_document(self, doc_id: str, *, keep_version: str | None = None) -> None: ...
 
     def warm_up(self) -> None: ...
 
@@ -140,13 +140,24 @@ def _walk(root: Path) -> Iterable[tuple[str, Path]]:
                 yield path.relative_to(root).as_posix(), path
 
 
+def chunker_id(size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> str:
+    """The name of the chunking rules with these sizes."""
+    return CHUNKER if (size, overlap) == (CHUNK_CHARS, OVERLAP_CHARS) else f"{CHUNKER}-{size}-{overlap}"
+
+
+def version_of(content_hash: str, chunker: str = CHUNKER) -> str:
+    """Which cut of which content: chunks of one version are replaced together."""
+    return f"{content_hash[:24]}-{chunker}"
+
+
 def make_chunks(
     doc_id: str, doc: LoadedDocument, content_hash: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS
 ) -> list[Chunk]:
-    """The chunks of a loaded document, ids from its content hash and their position."""
+    """The chunks of a loaded document, ids from its content hash, the chunker and their position."""
+    version = version_of(content_hash, chunker_id(size, overlap))
     return [
         Chunk(
-            id=f"{content_hash[:24]}-{index:05d}",
+            id=f"{version}-{index:05d}",
             text=page.text[start:end],
             doc_id=doc_id,
             title=doc.title,
@@ -158,6 +169,7 @@ def make_chunks(
             end=end,
             content_hash=content_hash,
             doc_type=doc.doc_type,
+            version=version,
         )
         for index, (page, start, end) in enumerate(chunk_pages(doc.pages, size, overlap))
     ]
@@ -183,6 +195,7 @@ class _Run:
         self._saved_at = time.monotonic()
         self._buffer: list[tuple[_Work, LoadedDocument, list[Chunk]]] = []
         self.chunking = (CHUNK_CHARS, OVERLAP_CHARS)
+        self.chunker = CHUNKER
         # doc_ids an earlier run had begun to write when it died: they may hold chunks of another version.
         self.unfinished: set[str] = set(manifest.pending)
 
@@ -232,8 +245,9 @@ class _Run:
             # Add first, then delete the old version's chunks: a reader sees the old or the new document.
             # A document new to the index has none, unless a run that died had begun to write it.
             if not work.is_new or doc_id in self.unfinished:
-                self.store.delete_document(doc_id, keep_hash=work.content_hash)
+                self.store.delete_document(doc_id, keep_version=cs[0].version)
             self.m.docs[doc_id] = work.entry(
+                chunker=self.chunker,
                 chunks=len(cs),
                 pages=len(doc.pages),
                 title=doc.title,
@@ -258,7 +272,7 @@ class _Run:
     def fail(self, work: _Work, reason: str) -> None:
         doc_id = work.file.doc_id
         self._drop_own_chunks(doc_id)
-        self.m.docs[doc_id] = work.entry(reason=reason, indexed_at=_now())
+        self.m.docs[doc_id] = work.entry(reason=reason, chunker=self.chunker, indexed_at=_now())
         self.report.failed[doc_id] = reason
 
     def duplicate(self, work: _Work, of: str) -> None:
@@ -266,6 +280,7 @@ class _Run:
         self._drop_own_chunks(doc_id)
         primary = self.m.docs[of]
         self.m.docs[doc_id] = work.entry(
+            chunker=self.chunker,
             pages=primary.pages,
             title=primary.title,
             source=primary.source,
@@ -300,7 +315,8 @@ def run(
         open_store(False)  # refuses with the store's own message, which says what to do
     by_id = {f.doc_id: f for f in files}
 
-    diff = _diff(files, manifest, roots, clashes)
+    chunker = chunker_id(*chunking)
+    diff = _diff(files, manifest, roots, clashes, chunker)
     work, removed = diff.work, diff.removed
     report.unchanged.extend(diff.unchanged)
     report.failed.update(diff.failed_before)
@@ -320,6 +336,7 @@ def run(
     with ParserPool(timeout_s=parse_timeout_s, memory_mb=parse_memory_mb, workers=parse_workers) as pool:
         state = _Run(manifest, manifest_path, open_store, stamp, pool, report)
         state.chunking = chunking
+        state.chunker = chunker
         if rebuild or manifest.reset_pending:
             state.reset()
         for doc_id in stale_pending:
@@ -346,6 +363,7 @@ def _diff(
     manifest: Manifest,
     roots: list[str],
     clashes: dict[str, str],
+    chunker: str,
 ) -> _Diff:
     """Split the files into work to do, unchanged documents, removed documents and known failures."""
     diff = _Diff(failed_before=dict(clashes))
@@ -365,7 +383,7 @@ def _diff(
             digest = entry.content_hash
         else:
             digest = mf.content_hash(f.path)
-        if entry is not None and entry.content_hash == digest:
+        if entry is not None and entry.content_hash == digest and entry.chunker == chunker:
             if (entry.size, entry.mtime_ns, entry.path) != (stat.st_size, stat.st_mtime_ns, str(f.path)):
                 entry.size, entry.mtime_ns, entry.path = stat.st_size, stat.st_mtime_ns, str(f.path)
                 diff.touched = True
@@ -387,6 +405,7 @@ def _diff(
             primary is not None
             and e.duplicate_of not in gone
             and primary.content_hash == e.content_hash
+            and primary.chunker == chunker
             and primary.chunks > 0
         )
         if not valid:

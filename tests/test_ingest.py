@@ -215,3 +215,19 @@ def test_chunks_of_a_killed_runs_document_go_only_when_its_file_is_gone(tmp_path
     assert {m["doc_id"] for _, m in _records(opener).values()} == {CORPUS_FILES[0]}
     assert mf.load(data_dir / "manifest.json").pending == {}
     _assert_keyword_index_in_step(opener)
+
+
+def test_new_chunking_rules_rechunk_every_document_and_leave_no_chunk_of_the_old_ones(
+    corpus_copy, opener, data_dir
+) -> None:
+    _ingest([corpus_copy], opener, data_dir)
+    before = _records(opener)
+    report = _ingest([corpus_copy], opener, data_dir, chunking=(400, 80))
+    assert sorted(report.updated) == CORPUS_FILES and not report.unchanged
+    after = _records(opener)
+    assert len(after) > len(before)
+    assert not set(after) & set(before), "no chunk of the old cut is left"
+    assert all(len(text) <= 400 for text, _ in after.values())
+    _assert_keyword_index_in_step(opener)
+    again = _ingest([corpus_copy], _refusing_opener, data_dir, chunking=(400, 80))
+    assert sorted(again.unchanged) == CORPUS_FILES

@@ -111,14 +111,14 @@ class Store:
         """Load the embedder's model now (it loads lazily on first use otherwise)."""
         self.embedder.embed_query("warm up")
 
-    def delete_document(self, doc_id: str, *, keep_hash: str | None = None) -> None:
-        """Delete a document's passages, except those of the version with content hash `keep_hash`."""
+    def delete_document(self, doc_id: str, *, keep_version: str | None = None) -> None:
+        """Delete a document's passages, except those of the version `keep_version` (metadata "version")."""
         where: dict[str, Any] = {"doc_id": doc_id}
-        if keep_hash is not None:
-            where = {"$and": [{"doc_id": doc_id}, {"content_hash": {"$ne": keep_hash}}]}
+        if keep_version is not None:
+            where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
         self._collection.delete(where=where)
         if self.keyword is not None:
-            self.keyword.delete_document(doc_id, keep_hash=keep_hash)
+            self.keyword.delete_document(doc_id, keep_version=keep_version)
 
     def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to the query, best first."""

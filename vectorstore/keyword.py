@@ -55,9 +55,9 @@ class KeywordIndex:
         with db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS passage_meta (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
-                "doc_id TEXT NOT NULL, content_hash TEXT NOT NULL, language TEXT NOT NULL)"
+                "doc_id TEXT NOT NULL, version TEXT NOT NULL, language TEXT NOT NULL)"
             )
-            db.execute("CREATE INDEX IF NOT EXISTS passage_meta_doc ON passage_meta (doc_id, content_hash)")
+            db.execute("CREATE INDEX IF NOT EXISTS passage_meta_doc ON passage_meta (doc_id, version)")
             db.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS passage_text USING fts5("
                 "text, tokenize = 'unicode61 remove_diacritics 2')"
@@ -81,21 +81,21 @@ class KeywordIndex:
             self._delete_rowids(db, self._rowids(db, ids))
             for i, t, m in zip(ids, texts, metadatas, strict=True):
                 cur = db.execute(
-                    "INSERT INTO passage_meta (id, doc_id, content_hash, language) VALUES (?, ?, ?, ?)",
-                    (i, m.get("doc_id", ""), m.get("content_hash", ""), m.get("language", "")),
+                    "INSERT INTO passage_meta (id, doc_id, version, language) VALUES (?, ?, ?, ?)",
+                    (i, m.get("doc_id", ""), m.get("version", ""), m.get("language", "")),
                 )
                 db.execute("INSERT INTO passage_text (rowid, text) VALUES (?, ?)", (cur.lastrowid, t))
 
-    def delete_document(self, doc_id: str, *, keep_hash: str | None = None) -> None:
-        """Delete a document's passages, except those of the version `keep_hash`."""
+    def delete_document(self, doc_id: str, *, keep_version: str | None = None) -> None:
+        """Delete a document's passages, except those of the version `keep_version`."""
         db = self._db()
         with db:
             db.execute("BEGIN")
-            if keep_hash is None:
+            if keep_version is None:
                 rows = db.execute("SELECT rowid FROM passage_meta WHERE doc_id = ?", (doc_id,))
             else:
                 rows = db.execute(
-                    "SELECT rowid FROM passage_meta WHERE doc_id = ? AND content_hash != ?", (doc_id, keep_hash)
+                    "SELECT rowid FROM passage_meta WHERE doc_id = ? AND version != ?", (doc_id, keep_version)
                 )
             self._delete_rowids(db, [r[0] for r in rows.fetchall()])
 
