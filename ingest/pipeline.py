@@ -195,9 +195,12 @@ class _Run:
         self._saved_at = time.monotonic()
         self._buffer: list[tuple[_Work, LoadedDocument, list[Chunk]]] = []
         self.chunking = (CHUNK_CHARS, OVERLAP_CHARS)
-        self.chunker = CHUNKER
         # doc_ids an earlier run had begun to write when it died: they may hold chunks of another version.
         self.unfinished: set[str] = set(manifest.pending)
+
+    @property
+    def chunker(self) -> str:
+        return chunker_id(*self.chunking)
 
     @property
     def store(self) -> StoreLike:
@@ -336,7 +339,6 @@ def run(
     with ParserPool(timeout_s=parse_timeout_s, memory_mb=parse_memory_mb, workers=parse_workers) as pool:
         state = _Run(manifest, manifest_path, open_store, stamp, pool, report)
         state.chunking = chunking
-        state.chunker = chunker
         if rebuild or manifest.reset_pending:
             state.reset()
         for doc_id in stale_pending:

@@ -13,7 +13,7 @@ from service.errors import Unavailable
 from service.ranking import SentenceScorer
 from service.retrieval import Passage, retrieve
 from service.settings import Settings
-from vectorstore import EmbedderMismatch, Store, StoreError, make_embedder, open_store, read_stats
+from vectorstore import EmbedderMismatch, Store, StoreError, make_embedder, open_store, passage_count
 
 DEFAULT_K = 5
 MAX_K = 20
@@ -65,7 +65,7 @@ class Kazde:
     def _open(self) -> Store:
         location = self.settings.store_location
         try:
-            stats = read_stats(location)
+            held = passage_count(location)
         except StoreError as exc:
             fix = (
                 f"start it (chroma run --port {self.settings.chroma_port}) or unset KAZDE_CHROMA_HOST"
@@ -73,7 +73,7 @@ class Kazde:
                 else "check KAZDE_DATA_DIR"
             )
             raise Unavailable(f"{exc}. To fix: {fix}.", code="index_unreachable") from exc
-        if not stats.chunk_counts:
+        if not held:
             raise Unavailable(
                 f"The index at {location.describe()} is empty. To fix: run `kazde ingest` (or `make run`).",
                 code="index_missing",

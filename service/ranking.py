@@ -34,7 +34,6 @@ _ASKS_WHEN = re.compile(
     re.I,
 )
 _ASKS_COUNT = re.compile(r"\b(how many|how much|wie viele|wie viel|сколько|қанша)", re.I)
-_DATE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMBER = re.compile(r"\d")
 
 
@@ -96,8 +95,9 @@ class SentenceScorer:
             scored = []
             for s in ss:
                 sentence = flat[j]
-                kind = (asks_when and bool(_DATE.search(sentence))) or (asks_count and bool(_NUMBER.search(sentence)))
-                year = (1 if years.intersection(years_in(sentence)) else -1) if years else 0
+                mentioned = years_in(sentence)
+                kind = (asks_when and bool(mentioned)) or (asks_count and bool(_NUMBER.search(sentence)))
+                year = (1 if years.intersection(mentioned) else -1) if years else 0
                 score = float(sims[j]) + W_CHUNK * chunk_scores[i] + W_KIND * kind + W_YEAR * year
                 scored.append(ScoredSentence(s.start, s.end, score))
                 j += 1

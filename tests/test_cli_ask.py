@@ -26,13 +26,14 @@ CONTRACT_METRICS = {
 
 
 def test_ask_json_prints_the_api_object_with_citations(indexed_corpus) -> None:
-    res = kazde("ask", "Когда открылся Гёте-институт в Алматы?", "--json", "--k", "3", data_dir=indexed_corpus)
+    question = "Wann trat das Kulturabkommen zwischen Deutschland und Kasachstan in Kraft?"
+    res = kazde("ask", question, "--json", "--k", "3", data_dir=indexed_corpus)
     assert res.returncode == 0, res.stderr
     body = json.loads(res.stdout.strip().splitlines()[-1])
     assert {"answer", "abstained", "query", "citations", "passages"} <= set(body)
     assert len(body["passages"]) == 3
-    if not body["abstained"]:
-        assert body["citations"] and all(c["quote"] in body["answer"] for c in body["citations"])
+    assert body["abstained"] is False
+    assert body["citations"] and all(c["quote"] in body["answer"] for c in body["citations"])
 
 
 def test_ask_prints_the_answer_and_its_sources_for_people(indexed_corpus) -> None:
@@ -56,7 +57,10 @@ def test_eval_scores_the_question_set_with_every_contract_metric(indexed_corpus)
     assert res.returncode == 0, res.stderr
     metrics = json.loads(res.stdout.strip().splitlines()[-1])
     assert CONTRACT_METRICS <= set(metrics)
-    assert metrics["n"] == 103 and metrics["answerable"] == 91
+    lines = (BUNDLED_CORPUS.parent / "questions.jsonl").read_text("utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
+    assert metrics["n"] == len(questions)
+    assert metrics["answerable"] == sum(bool(q["gold_docs"]) for q in questions)
     # Quality floors well under the measured figures (docs/benchmarks.md): a regression, not noise, trips them.
     assert metrics["recall@5"] >= 0.85
     assert metrics["citation_precision"] >= 0.65

@@ -11,6 +11,7 @@ from vectorstore.chroma import (
     StoreLocation,
     StoreUnavailable,
     open_store,
+    passage_count,
     read_stats,
 )
 from vectorstore.defaults import DEFAULT_EMBEDDER
@@ -26,6 +27,7 @@ __all__ = [
     "StoreUnavailable",
     "make_embedder",
     "open_store",
+    "passage_count",
     "read_stats",
 ]
 

@@ -253,13 +253,28 @@ class IndexStats:
 
 def read_stats(location: StoreLocation) -> IndexStats:
     """The embedder stamp and per-document passage counts, as Chroma reports them (empty when no index)."""
-    client = _client(location)
-    try:
-        collection = client.get_collection(COLLECTION)
-    except Exception:  # no collection yet: an empty index, not an error
+    client, collection = _existing(location)
+    if collection is None:
         return IndexStats(embedder="", chunk_counts=Counter())
     store = Store(client, collection, embedder=None, stamp="")  # type: ignore[arg-type]
     return IndexStats(embedder=(collection.metadata or {}).get("embedder", ""), chunk_counts=store.chunk_counts())
+
+
+def passage_count(location: StoreLocation) -> int:
+    """How many passages the index holds (0 when there is none), without reading them."""
+    _, collection = _existing(location)
+    try:
+        return 0 if collection is None else int(collection.count())
+    except Exception as exc:
+        raise StoreUnavailable(f"cannot read the index at {location.describe()}: {_short(exc)}") from exc
+
+
+def _existing(location: StoreLocation) -> tuple[Any, Any]:
+    client = _client(location)
+    try:
+        return client, client.get_collection(COLLECTION)
+    except Exception:  # no collection yet: an empty index, not an error
+        return client, None
 
 
 def _short(exc: BaseException) -> str:
