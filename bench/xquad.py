@@ -39,18 +39,18 @@ def _write_corpus(folder: Path, langs: tuple[str, ...]) -> None:
 
 def _index(tmp: Path, name: str, langs: tuple[str, ...]):
     from ingest import run
+    from service.index import open_index
     from service.settings import Settings
-    from vectorstore import make_embedder, open_store
+    from vectorstore import DEFAULT_EMBEDDER
 
     folder = tmp / f"corpus-{name}"
     _write_corpus(folder, langs)
     settings = Settings(data_dir=tmp / f"data-{name}")
-    model, stamp = make_embedder()
 
     def opener(reset: bool):
-        return open_store(settings.store_location, model, stamp, reset=reset, keyword_path=settings.keyword_path)
+        return open_index(settings, reset=reset)
 
-    run([folder], opener, settings.manifest_path, stamp=stamp)
+    run([folder], opener, settings.manifest_path, stamp=DEFAULT_EMBEDDER)
     return opener(False)
 
 
@@ -101,7 +101,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         for corpus in (*LANGS, "pooled"):
             store = _index(tmp, corpus, LANGS if corpus == "pooled" else (corpus,))
-            methods = _methods(store, SentenceScorer(store.embedder))
+            methods = _methods(store, SentenceScorer(store.embedder, store.sentences))
             for qlang in LANGS:
                 for name, rank in methods.items():
                     results[(name, qlang, corpus)] = _score(rank, queries[qlang], qlang)

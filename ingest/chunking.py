@@ -59,6 +59,21 @@ def sentence_spans(text: str) -> list[Span]:
     return [s for s in spans if text[s.start : s.end].strip()]
 
 
+# The sentences that answering scores and quotes: long enough to say something, short enough to quote.
+MIN_SENTENCE_CHARS = 20
+MAX_SENTENCE_CHARS = 600
+
+
+def scorable_spans(text: str) -> list[Span]:
+    """The sentence spans of a text that retrieval rescores and answers quote."""
+    return [s for s in sentence_spans(text) if MIN_SENTENCE_CHARS <= s.end - s.start <= MAX_SENTENCE_CHARS]
+
+
+def scorable_sentences(text: str) -> list[str]:
+    """The texts of `scorable_spans`."""
+    return [text[s.start : s.end] for s in scorable_spans(text)]
+
+
 def _paragraphs(text: str) -> Iterator[Span]:
     start = 0
     for m in _PARAGRAPH.finditer(text):

@@ -43,6 +43,8 @@ class StoreLike(Protocol):
 
     def sync_keyword_index(self) -> bool: ...
 
+    def sync_sentences(self) -> int: ...
+
 
 # Opens the store on first need (reset=True drops the collection first); a no-op run never calls it.
 StoreOpener = Callable[[bool], StoreLike]
@@ -61,6 +63,8 @@ class IngestReport:
     duplicates: dict[str, str] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
     chunks: int = 0
+    sentences: int = 0  # sentences newly encoded by the second embedder
+    sentence_seconds: float = 0.0
     seconds: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
@@ -73,6 +77,8 @@ class IngestReport:
             "failed": len(self.failed),
             "chunks": self.chunks,
             "seconds": round(self.seconds, 3),
+            "sentences": self.sentences,
+            "sentence_seconds": round(self.sentence_seconds, 3),
             "failures": [{"doc_id": d, "reason": r} for d, r in sorted(self.failed.items())],
             "duplicates": [{"doc_id": d, "duplicate_of": p} for d, p in sorted(self.duplicates.items())],
             "problems": {d: p for d, p in sorted(self.problems.items())},
@@ -356,6 +362,9 @@ def run(
         manifest.pending = untouched
         state.save()
         state.store.sync_keyword_index()
+        sentences_started = time.perf_counter()
+        report.sentences = state.store.sync_sentences()
+        report.sentence_seconds = time.perf_counter() - sentences_started
     report.seconds = time.perf_counter() - started
     return report
 

@@ -10,10 +10,11 @@ from typing import Any
 from ingest.language import detect_language
 from service.answering import Answer, Answerer, ExtractiveAnswerer
 from service.errors import Unavailable
+from service.index import open_index
 from service.ranking import SentenceScorer
 from service.retrieval import Passage, retrieve
 from service.settings import Settings
-from vectorstore import EmbedderMismatch, Store, StoreError, make_embedder, open_store, passage_count
+from vectorstore import EmbedderMismatch, Store, StoreError, passage_count
 
 DEFAULT_K = 5
 MAX_K = 20
@@ -78,9 +79,8 @@ class Kazde:
                 f"The index at {location.describe()} is empty. To fix: run `kazde ingest` (or `make run`).",
                 code="index_missing",
             )
-        embedder, stamp = make_embedder(self.settings.embedding_model)
         try:
-            store = open_store(location, embedder, stamp, keyword_path=self.settings.keyword_path)
+            store = open_index(self.settings)
         except EmbedderMismatch as exc:
             raise Unavailable(str(exc), code="embedder_mismatch") from exc
         except StoreError as exc:
@@ -100,7 +100,7 @@ class Kazde:
         store = self.store()
         with self._lock:
             if self._scorer is None:
-                self._scorer = SentenceScorer(store.embedder)
+                self._scorer = SentenceScorer(store.embedder, store.sentences)
             return self._scorer
 
     def ask(self, question: str, *, k: int = DEFAULT_K, filters: dict[str, Any] | None = None) -> AskResult:

@@ -90,10 +90,9 @@ def _stamp(settings: Settings) -> str:
 
 def _store_opener(settings: Settings) -> Callable[[bool], Any]:
     def open_(reset: bool) -> Any:
-        from vectorstore import make_embedder, open_store
+        from service.index import open_index
 
-        embedder, stamp = make_embedder(settings.embedding_model)
-        return open_store(settings.store_location, embedder, stamp, reset=reset, keyword_path=settings.keyword_path)
+        return open_index(settings, reset=reset)
 
     return open_
 
@@ -122,7 +121,10 @@ class _ProgressBar:
 
 def _print_ingest_summary(summary: dict[str, Any], *, err: bool) -> None:
     rows = [(k, summary[k]) for k in ("added", "updated", "unchanged", "removed", "failed")]
-    rows += [("chunks written", summary["chunks"]), ("seconds", summary["seconds"])]
+    rows += [("chunks written", summary["chunks"])]
+    if summary["sentences"]:
+        rows += [("sentences encoded", f"{summary['sentences']} ({summary['sentence_seconds']} s)")]
+    rows += [("seconds", summary["seconds"])]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     for item in summary["duplicates"]:

@@ -3,7 +3,8 @@
 Chunks of ~750 characters dilute the one sentence that answers; the multilingual embedder compares a question
 with a sentence much more sharply, across languages too. On the project's question set, ranking the top 15
 chunks by their best sentence (plus a share of the chunk's own score) raised recall@1 from 0.55 to 0.70
-(docs/benchmarks.md). Sentence vectors are cached, so a passage seen before costs nothing.
+(docs/benchmarks.md). Sentence vectors are cached, so a passage seen before costs nothing. A second
+multilingual embedder's vectors of the same sentences, computed at ingest, add their own opinion.
 """
 
 from __future__ import annotations
@@ -13,20 +14,26 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ingest.chunking import sentence_spans
+from ingest.chunking import scorable_spans
 from ingest.years import years_asked, years_in
+
+if TYPE_CHECKING:
+    from vectorstore import SentenceIndex
 
 W_CHUNK = 0.3  # share of the chunk's own similarity in a sentence's score
 W_KIND = 0.1  # bonus when a sentence holds the kind of fact asked for (a year for "when", a number for "how many")
 # Bonus when a sentence mentions a year the question asks about (named, or within a range or decade it names:
 # "zwischen 1992 und 2000", "в 1990-е годы"), malus when it mentions none of them.
 W_YEAR = 0.1
-MIN_SENTENCE_CHARS = 20
-MAX_SENTENCE_CHARS = 600
+# The second embedder's say (vectorstore/sentences.py): W_SECOND times its cosine above SECOND_BASE, a cosine
+# that multilingual-e5-small gives to unrelated text (docs/benchmarks.md, "Second embedder").
+W_SECOND = 2.0
+SECOND_BASE = 0.8
 
 _ASKS_WHEN = re.compile(
     r"\b(when|what year|which year|since when|wann|welchem jahr|seit wann|когда|каком году|какого года|"
@@ -49,8 +56,9 @@ class ScoredSentence:
 class SentenceScorer:
     """Scores the sentences of passages against a question with the index's embedder."""
 
-    def __init__(self, embedder: Embeddings, cache_size: int = 50_000) -> None:
+    def __init__(self, embedder: Embeddings, sentences: SentenceIndex | None = None, cache_size: int = 50_000) -> None:
         self.embedder = embedder
+        self.sentences = sentences
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -77,15 +85,15 @@ class SentenceScorer:
         self, question: str, query_vector: np.ndarray, texts: list[str], chunk_scores: list[float]
     ) -> list[list[ScoredSentence]]:
         """For each passage text, its sentences with scores, best first."""
-        spans = [
-            [s for s in sentence_spans(text) if MIN_SENTENCE_CHARS <= s.end - s.start <= MAX_SENTENCE_CHARS]
-            for text in texts
-        ]
+        spans = [scorable_spans(text) for text in texts]
         flat = [texts[i][s.start : s.end] for i, ss in enumerate(spans) for s in ss]
         if not flat:
             return [[] for _ in texts]
         q = query_vector / (np.linalg.norm(query_vector) + 1e-9)
         sims = self._vectors(flat) @ q
+        if self.sentences is not None:
+            second = self.sentences.vectors(flat) @ self.sentences.query(question)
+            sims = sims + W_SECOND * (second - SECOND_BASE)
         asks_when = bool(_ASKS_WHEN.search(question))
         years = years_asked(question)
         asks_count = bool(_ASKS_COUNT.search(question))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from vectorstore import DEFAULT_EMBEDDER, StoreLocation
+from vectorstore import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL, StoreLocation
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_CORPUS = PROJECT_ROOT / "data" / "corpus"
@@ -25,6 +26,7 @@ class Settings:
     chroma_host: str = ""
     chroma_port: int = 8000
     embedding_model: str = DEFAULT_EMBEDDER
+    sentence_model: str = DEFAULT_SENTENCE_MODEL
     admin_token: str = ""
     port: int = 8000
     parse_timeout_s: float = 120.0
@@ -47,6 +49,12 @@ class Settings:
         """The keyword (BM25) index, beside the manifest: every process of a deployment shares it."""
         return self.data_dir / "keyword.sqlite"
 
+    @property
+    def sentence_path(self) -> Path:
+        """The second embedder's sentence vectors (one file per model), shared like the keyword index."""
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.sentence_model.strip("/")).strip("_") or "none"
+        return self.data_dir / f"sentences-{slug}.sqlite"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from KAZDE_* variables (os.environ unless given)."""
@@ -57,6 +65,7 @@ class Settings:
             chroma_host=env.get("KAZDE_CHROMA_HOST", "").strip(),
             chroma_port=_int(env, "KAZDE_CHROMA_PORT", 8000),
             embedding_model=env.get("KAZDE_EMBEDDING_MODEL", "").strip() or DEFAULT_EMBEDDER,
+            sentence_model=env.get("KAZDE_SENTENCE_MODEL", "").strip() or DEFAULT_SENTENCE_MODEL,
             admin_token=env.get("KAZDE_ADMIN_TOKEN", ""),
             port=_int(env, "KAZDE_PORT", 8000),
             parse_timeout_s=float(_int(env, "KAZDE_PARSE_TIMEOUT", 120)),

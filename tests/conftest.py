@@ -132,16 +132,14 @@ def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
 def indexed_corpus(tmp_path_factory, embedder) -> Path:
     """A data directory holding the bundled corpus, indexed once for the session (tests only read it)."""
     from ingest import run
+    from service.index import open_index
+    from service.settings import Settings
 
     data = tmp_path_factory.mktemp("indexed-corpus")
-    model, stamp = embedder
-
-    def open_(reset: bool):
-        return open_store(
-            StoreLocation(path=data / "chroma"), model, stamp, reset=reset, keyword_path=data / "keyword.sqlite"
-        )
-
-    report = run([BUNDLED_CORPUS], open_, data / "manifest.json", stamp=stamp)
+    settings = Settings(data_dir=data)
+    report = run(
+        [BUNDLED_CORPUS], lambda reset: open_index(settings, reset=reset), settings.manifest_path, stamp=embedder[1]
+    )
     assert not report.failed, report.failed
     return data
 

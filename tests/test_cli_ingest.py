@@ -41,6 +41,7 @@ def test_ingest_json_summary_then_status_reports_what_chroma_holds(tmp_path, dat
     assert {"added", "updated", "unchanged", "removed", "failed", "chunks", "seconds"} <= set(summary)
     assert summary["added"] == N_CORPUS + 1 and summary["failed"] == 0 and summary["chunks"] > N_CORPUS
     assert "added" in res.stderr, "the human summary goes to standard error with --json"
+    assert summary["sentences"] > summary["chunks"], "the second embedder encoded the passages' sentences"
 
     status = _status(data_dir)
     assert status["documents"] == N_CORPUS + 1
@@ -61,6 +62,8 @@ def test_ingest_json_summary_then_status_reports_what_chroma_holds(tmp_path, dat
         "added": 0,
         "unchanged": N_CORPUS + 1,
         "chunks": 0,
+        "sentences": 0,
+        "sentence_seconds": 0,
         "seconds": 0,
         "duplicates": [],
         "problems": {},

@@ -14,18 +14,21 @@ from vectorstore.chroma import (
     passage_count,
     read_stats,
 )
-from vectorstore.defaults import DEFAULT_EMBEDDER
+from vectorstore.defaults import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL
 
 __all__ = [
     "DEFAULT_EMBEDDER",
+    "DEFAULT_SENTENCE_MODEL",
     "EmbedderMismatch",
     "Hit",
     "IndexStats",
+    "SentenceIndex",
     "Store",
     "StoreError",
     "StoreLocation",
     "StoreUnavailable",
     "make_embedder",
+    "make_sentence_embedder",
     "open_store",
     "passage_count",
     "read_stats",
@@ -33,9 +36,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: the embedders import LangChain, which the no-op path of `kazde ingest` never needs.
-    if name == "make_embedder":
-        from vectorstore.embeddings import make_embedder
+    # Lazy: the embedders import LangChain and the sentence index numpy; the no-op `kazde ingest` needs neither.
+    if name == "SentenceIndex":
+        from vectorstore.sentences import SentenceIndex
 
-        return make_embedder
+        return SentenceIndex
+    if name in {"make_embedder", "make_sentence_embedder"}:
+        from vectorstore import embeddings
+
+        return getattr(embeddings, name)
     raise AttributeError(f"module 'vectorstore' has no attribute {name!r}")

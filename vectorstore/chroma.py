@@ -14,6 +14,8 @@ from vectorstore.keyword import KeywordIndex
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from vectorstore.sentences import SentenceIndex
+
 log = logging.getLogger(__name__)
 
 COLLECTION = "kazde_passages"
@@ -74,13 +76,20 @@ class Store:
     """The passages of every indexed document, with the embedder that built them."""
 
     def __init__(
-        self, client: Any, collection: Any, embedder: Embeddings, stamp: str, keyword: KeywordIndex | None = None
+        self,
+        client: Any,
+        collection: Any,
+        embedder: Embeddings,
+        stamp: str,
+        keyword: KeywordIndex | None = None,
+        sentences: SentenceIndex | None = None,
     ) -> None:
         self._client = client
         self._collection = collection
         self.embedder = embedder
         self.stamp = stamp
         self.keyword = keyword
+        self.sentences = sentences
         self._max_batch = max(1, min(client.get_max_batch_size(), 1000))
 
     def upsert(
@@ -108,8 +117,10 @@ class Store:
         return len(ids)
 
     def warm_up(self) -> None:
-        """Load the embedder's model now (it loads lazily on first use otherwise)."""
+        """Load the embedders' models now (they load lazily on first use otherwise)."""
         self.embedder.embed_query("warm up")
+        if self.sentences is not None:
+            self.sentences.query("warm up")
 
     def delete_document(self, doc_id: str, *, keep_version: str | None = None) -> None:
         """Delete a document's passages, except those of the version `keep_version` (metadata "version")."""
@@ -176,6 +187,23 @@ class Store:
         self._write_keyword(batch)
         return True
 
+    def sync_sentences(self) -> int:
+        """Encode the sentences of every stored passage that the sentence index lacks; the number encoded.
+
+        A separate last step of an ingest, after the passages are searchable: a run killed during it loses
+        nothing (the scorer encodes a missing sentence when it first needs it), and the next run completes it.
+        """
+        if self.sentences is None:
+            return 0
+        encoded = 0
+        texts: list[str] = []
+        for _, _, text in self.iter_records(with_text=True):
+            texts.append(text or "")
+            if len(texts) >= _PAGE:
+                encoded += self.sentences.index(texts)
+                texts = []
+        return encoded + self.sentences.index(texts)
+
     def _write_keyword(self, batch: list[tuple[str, dict[str, Any], str | None]]) -> None:
         if batch and self.keyword is not None:
             self.keyword.upsert([i for i, _, _ in batch], [t or "" for _, _, t in batch], [m for _, m, _ in batch])
@@ -212,10 +240,12 @@ def open_store(
     *,
     reset: bool = False,
     keyword_path: Path | None = None,
+    sentences: SentenceIndex | None = None,
 ) -> Store:
     """Open (or create) the collection at `location`, refusing one that another embedder built.
 
-    With `keyword_path`, the keyword index there is written in step with Chroma and searched beside it.
+    With `keyword_path`, the keyword index there is written in step with Chroma and searched beside it; with
+    `sentences`, every written passage's sentences get their second-embedder vectors there.
     """
     client = _client(location)
     keyword = KeywordIndex(keyword_path) if keyword_path is not None else None
@@ -224,6 +254,8 @@ def open_store(
             _drop(client)
             if keyword is not None:
                 keyword.clear()
+            if sentences is not None:
+                sentences.clear()
         collection = client.get_or_create_collection(
             COLLECTION,
             metadata={"embedder": stamp, "hnsw:space": "cosine"},
@@ -240,7 +272,7 @@ def open_store(
             f"KAZDE_EMBEDDING_MODEL selects '{stamp}'. Set KAZDE_EMBEDDING_MODEL={built_by} to use it, "
             f"or run `kazde ingest --rebuild` to rebuild it with '{stamp}'."
         )
-    return Store(client, collection, embedder, stamp, keyword)
+    return Store(client, collection, embedder, stamp, keyword, sentences)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,86 @@
+"""The second embedder's sentence vectors: written at ingest, read when answering, and worth having."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ingest.chunking import scorable_sentences
+from service.asking import Kazde
+from service.settings import Settings
+from vectorstore import SentenceIndex, make_sentence_embedder
+
+GERMAN = (
+    "Das Goethe-Institut in Almaty wurde am 7. September 1994 eröffnet. Es ist seitdem ein Zentrum der deutschen "
+    "Sprache in Zentralasien. Kurz."
+)
+
+
+@pytest.fixture(scope="module")
+def e5():
+    return make_sentence_embedder()
+
+
+def test_sentences_are_encoded_once_and_read_back_as_the_model_gives_them(tmp_path, e5) -> None:
+    index = SentenceIndex(tmp_path / "s.sqlite", e5, scorable_sentences)
+    assert index.index([GERMAN, GERMAN]) == 2  # "Kurz." is too short to be scored; the repeat costs nothing
+    assert index.index([GERMAN]) == 0
+    sentences = scorable_sentences(GERMAN)
+    stored = SentenceIndex(tmp_path / "s.sqlite", e5, scorable_sentences).vectors(sentences)  # a fresh process
+    fresh = np.asarray(e5.embed_documents(sentences), dtype=np.float32)
+    fresh /= np.linalg.norm(fresh, axis=1, keepdims=True)
+    assert np.allclose(stored, fresh, atol=1e-5)
+    # A sentence the table lacks is encoded on the spot and not written (readers never write).
+    other = ["Die Deutsch-Kasachische Universität wurde 1999 gegründet."]
+    assert index.vectors(other).shape == (1, fresh.shape[1])
+    assert index.count() == 2
+
+
+def test_a_question_is_closer_to_the_sentence_that_answers_it_in_another_language(tmp_path, e5) -> None:
+    index = SentenceIndex(tmp_path / "s.sqlite", e5, scorable_sentences)
+    sentences = scorable_sentences(GERMAN)
+    sims = index.vectors(sentences) @ index.query("Когда открылся Гёте-Институт в Алматы?")
+    assert int(np.argmax(sims)) == 0
+
+
+def test_ingest_writes_the_sentences_of_every_passage(indexed_corpus) -> None:
+    from service.index import open_index
+
+    store = open_index(Settings(data_dir=indexed_corpus))
+    expected = {s for _, _, text in store.iter_records(with_text=True) for s in scorable_sentences(text or "")}
+    assert store.sentences is not None
+    assert store.sentences.count() == len(expected)
+
+
+def test_sync_encodes_what_is_missing_and_rebuild_empties_it(tmp_path) -> None:
+    from service.index import open_index
+
+    settings = Settings(data_dir=tmp_path)
+    store = open_index(settings)
+    store.upsert(["a"], [GERMAN], [{"doc_id": "d"}])
+    assert store.sentences.count() == 0  # passages are searchable before their sentences are encoded
+    assert store.sync_sentences() == 2
+    assert store.sync_sentences() == 0
+    assert open_index(settings).sentences.count() == 2
+    assert open_index(settings, reset=True).sentences.count() == 0
+
+
+def test_the_second_embedder_finds_what_the_first_alone_misses(indexed_corpus) -> None:
+    # Kazakh is the default embedder's weak language: this question's answer sits in German and English
+    # documents, and only with the second embedder's sentence vectors does a gold document come first.
+    question = "Қазақ-неміс университетінің қазіргі президенті кім?"
+    gold = {"de_daz_25_Jahre_DKU_2024.txt", "de_wikipedia_Deutsch-Kasachische_Universitaet.txt"}
+    settings = Settings(data_dir=indexed_corpus)
+    with_second = Kazde(settings).ask(question, k=5)
+    without = Kazde(dataclasses.replace(settings, sentence_model="none")).ask(question, k=5)
+    assert with_second.passages[0].doc_id in gold
+    assert without.passages[0].doc_id not in gold
+
+
+def test_the_sentence_model_is_a_setting() -> None:
+    assert Settings.from_env({}).sentence_model == "multilingual-e5-small"
+    off = Settings.from_env({"KAZDE_SENTENCE_MODEL": "none"})
+    assert make_sentence_embedder(off.sentence_model) is None
+    assert off.sentence_path != Settings.from_env({}).sentence_path
