@@ -123,7 +123,7 @@ def _sweep(tmp: Path, questions: list[dict]) -> list[list[object]]:
     """Abstention and citation figures for a range of thresholds, from one pass with abstention off."""
     import numpy as np
 
-    from service.answering.extractive import ABSTAIN_BELOW
+    from service.answering.extractive import ABSTAIN_BELOW, confidence
     from service.asking import Kazde
     from service.settings import Settings
 
@@ -132,10 +132,10 @@ def _sweep(tmp: Path, questions: list[dict]) -> list[list[object]]:
     scored = []
     for q in questions:
         result = kazde.ask(q["question"], k=10)
-        best = max((s.score for p in result.passages for s in p.sentences), default=float("-inf"))
+        best = confidence(result.passages)
         scored.append((bool(q["gold_docs"]), best, [c.doc_id in q["gold_docs"] for c in result.answer.citations]))
     rows: list[list[object]] = []
-    for threshold in np.round(np.arange(0.40, 0.71, 0.03), 2):
+    for threshold in np.round(np.arange(0.49, 0.80, 0.03), 2):
         ans = [s for s in scored if s[0]]
         unans = [s for s in scored if not s[0]]
         kept = [c for a, best, cites in ans if best >= threshold for c in cites]
@@ -222,7 +222,8 @@ def main() -> None:
                 ],
             ),
             "### Abstention threshold",
-            "The extractive answerer abstains when its best sentence scores below a threshold. Each row is the "
+            "The extractive answerer abstains when its confidence (the best sentence's score plus half its lead over "
+            "the best sentence of another document, the lead capped at 0.25) is below a threshold. Each row is the "
             "same question set under another threshold (citation precision over the answers still given):",
             table(["threshold", "abstention_recall", "false_abstention", "citation_precision"], sweep),
             "### Second embedder",

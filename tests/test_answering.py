@@ -1,0 +1,56 @@
+"""The extractive answerer: verbatim quotes with their [n], and abstention by confidence."""
+
+from __future__ import annotations
+
+from pytest import approx
+
+from service.answering import ExtractiveAnswerer
+from service.answering.extractive import ABSTAIN_BELOW, MARGIN_CAP, W_MARGIN, confidence
+from service.ranking import ScoredSentence
+from service.retrieval import Passage
+
+
+def _passage(doc_id: str, text: str, score: float) -> Passage:
+    return Passage(
+        doc_id=doc_id,
+        title=doc_id,
+        page=1,
+        source="",
+        language="de",
+        text=text,
+        score=score,
+        start=0,
+        end=len(text),
+        sentences=[ScoredSentence(0, len(text), score)],
+    )
+
+
+OPENED = "Das Goethe-Institut in Almaty wurde am 7. September 1994 eröffnet."
+MOVED = "Das Goethe-Institut bezog 2013 ein neues Haus in Almaty."
+
+
+def test_a_clear_lead_answers_with_a_verbatim_quote_and_its_citation() -> None:
+    passages = [_passage("a.txt", OPENED, ABSTAIN_BELOW), _passage("b.txt", MOVED, ABSTAIN_BELOW - 0.3)]
+    answer = ExtractiveAnswerer().answer("Wann?", passages, "de")
+    assert not answer.abstained
+    assert answer.text == f"{OPENED} [1]"
+    assert [(c.n, c.doc_id, c.quote) for c in answer.citations] == [(1, "a.txt", OPENED)]
+
+
+def test_two_documents_answering_equally_well_lower_the_confidence() -> None:
+    score = ABSTAIN_BELOW - 0.05
+    lead = [_passage("a.txt", OPENED, score), _passage("b.txt", MOVED, score - 0.2)]
+    tie = [_passage("a.txt", OPENED, score), _passage("b.txt", MOVED, score)]
+    assert confidence(lead) == approx(score + W_MARGIN * 0.2)
+    assert confidence(tie) == score
+    assert not ExtractiveAnswerer().answer("Wann?", lead, "de").abstained
+    tied = ExtractiveAnswerer().answer("Wann?", tie, "de")
+    assert tied.abstained and not tied.citations
+    assert tied.text.startswith("Die indexierten Dokumente beantworten diese Frage nicht")
+
+
+def test_the_lead_counts_only_up_to_its_cap() -> None:
+    alone = [_passage("a.txt", OPENED, 0.5)]
+    far = [_passage("a.txt", OPENED, 0.5), _passage("b.txt", MOVED, -1.0)]
+    assert confidence(alone) == confidence(far) == approx(0.5 + W_MARGIN * MARGIN_CAP)
+    assert confidence([]) == float("-inf")
