@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval clean browser-deps
+.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval clean browser-deps local-llm
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,16 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 venv: $(STAMP) ## Install the project and its tools into .venv
+
+LLM_STAMP := $(VENV)/.installed-llm
+MODEL ?= 1.5b
+$(LLM_STAMP): $(STAMP)
+	@# llama-cpp-python exists only as a source package: pip compiles it once and caches the wheel.
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,llm]'
+	touch $(LLM_STAMP)
+
+local-llm: $(LLM_STAMP) ## llama-cpp-python plus the local model (MODEL=1.5b or 0.5b), sha256-checked; prints its path last
+	@$(PY) -m service.local_model $(MODEL)
 
 ingest: venv ## Index the bundled corpus (incremental)
 	$(KAZDE) ingest
@@ -42,11 +52,11 @@ browser-deps: ## Chromium and its driver for the browser tests (apt-get when roo
 		echo "  or run 'sudo make browser-deps'; until then tests/test_browser.py fails saying so." >&2; \
 	fi
 
-test: venv browser-deps ## The whole suite, every tier
-	$(PYTEST) -q
+test: venv browser-deps $(LLM_STAMP) ## The whole suite, every tier (the real-LLM tier with the 0.5B model)
+	KAZDE_TEST_LLM_MODEL_PATH="$$($(PY) -m service.local_model 0.5b | tail -n 1)" $(PYTEST) -q
 
 test-fast: venv ## The quick tier for the edit loop (no slow, server or bench-data tests)
-	$(PYTEST) -q -m "not slow and not server"
+	$(PYTEST) -q -m "not slow and not server and not llm"
 
 lint: venv ## ruff: lint and format check
 	$(VENV)/bin/ruff check .

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, stream_with_context
 
 from ingest.doctype import DOC_TYPES
 from ingest.manifest import load as load_manifest
-from service.asking import DEFAULT_K, MAX_K, Kazde
-from service.errors import BadRequest, NotFound, Unavailable
+from service.asking import DEFAULT_K, MAX_K, AskResult, Kazde
+from service.errors import BadRequest, KazdeError, NotFound, Unavailable
 from service.openapi import OPENAPI
 from service.retrieval import FILTER_KEYS
 from vectorstore import StoreError
 
 bp = Blueprint("api", __name__)
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY = 20
@@ -105,9 +109,43 @@ def _validate_history(history: Any) -> list[dict[str, str]]:
 @bp.post("/api/ask")
 def ask() -> Response:
     """Answer a question with cited passages."""
-    question, k, filters, _history = validate_ask(_json_body())
-    result = kazde().ask(question, k=k, filters=filters)
+    question, k, filters, history = validate_ask(_json_body())
+    result = kazde().ask(question, k=k, filters=filters, history=history)
     return jsonify(result.to_json())
+
+
+@bp.post("/api/ask/stream")
+def ask_stream() -> Response:
+    """The same answer as Server-Sent Events: `token` events as it is written, then one `final` event.
+
+    The request is validated and the index opened before the stream starts, so those errors are plain JSON
+    4xx/5xx responses; a failure after that arrives as an `error` event.
+    """
+    question, k, filters, history = validate_ask(_json_body())
+    service = kazde()
+    service.store()  # a missing or unreachable index is a 503 here, before any event
+
+    def events() -> Iterator[str]:
+        try:
+            for event in service.ask_stream(question, k=k, filters=filters, history=history):
+                if isinstance(event, AskResult):
+                    yield _sse("final", event.to_json())
+                else:
+                    yield _sse("token", {"text": event})
+        except KazdeError as exc:
+            yield _sse("error", exc.to_json())
+        except Exception:  # the stream has begun: report, never leave the client hanging
+            log.exception("streamed answer failed")
+            yield _sse("error", {"error": "internal_error", "message": "The answer could not be completed."})
+
+    response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 @bp.get("/healthz")

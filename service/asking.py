@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.language import detect_language
 from service.answering import Answer, Answerer, ExtractiveAnswerer
+from service.answering.llm import LLMSettings
 from service.errors import Unavailable
+from service.followup import rewrite
 from service.index import open_index
 from service.ranking import SentenceScorer
 from service.retrieval import Passage, retrieve
@@ -43,6 +46,8 @@ class AskResult:
         }
         if self.answer.notice:
             out["notice"] = self.answer.notice
+        if self.answer.check is not None:
+            out["citation_check"] = self.answer.check
         return out
 
 
@@ -89,11 +94,33 @@ class Kazde:
         return store
 
     def answerer(self) -> Answerer:
-        """The extractive answerer (a generative one will be chosen here by settings)."""
+        """The generative answerer when KAZDE_LLM_* configure one, else the extractive default."""
+        if not self.llm.configured:
+            with self._lock:
+                if self._answerer is None:
+                    self._answerer = ExtractiveAnswerer()
+                return self._answerer
+        scorer = self.scorer()
         with self._lock:
             if self._answerer is None:
-                self._answerer = ExtractiveAnswerer()
+                from service.answering.citations import CitationChecker
+                from service.answering.generative import GenerativeAnswerer
+                from service.answering.llm import chat_model
+
+                self._answerer = GenerativeAnswerer(
+                    chat_model(self.llm),
+                    CitationChecker(scorer.support),
+                    scorer.similarities,
+                    describe=self.llm.describe(),
+                    timeout_s=self.llm.timeout_s,
+                )
             return self._answerer
+
+    @property
+    def llm(self) -> LLMSettings:
+        """The generative backend the settings name (none: the extractive default)."""
+        s = self.settings
+        return LLMSettings(s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_model_path, s.llm_timeout_s)
 
     def scorer(self) -> SentenceScorer:
         """The sentence scorer over the store's embedder, with its cache of sentence vectors."""
@@ -103,22 +130,73 @@ class Kazde:
                 self._scorer = SentenceScorer(store.embedder, store.sentences)
             return self._scorer
 
-    def ask(self, question: str, *, k: int = DEFAULT_K, filters: dict[str, Any] | None = None) -> AskResult:
+    def query_for(self, question: str, history: list[dict[str, str]] | None) -> str:
+        """The search query: the question, or a follow-up rewritten to stand alone."""
+        if not history:
+            return question
+        if self.llm.configured:
+            rewritten = self._llm_rewrite(question, history)
+            if rewritten:
+                return rewritten
+        return rewrite(question, history)
+
+    def _llm_rewrite(self, question: str, history: list[dict[str, str]]) -> str:
+        from service.answering.generative import rewrite_with
+
+        answerer = self.answerer()
+        return rewrite_with(getattr(answerer, "chat", None), question, history, self.llm.timeout_s)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = DEFAULT_K,
+        filters: dict[str, Any] | None = None,
+        history: list[dict[str, str]] | None = None,
+    ) -> AskResult:
         """Answer a validated question from the index."""
+        result = None
+        for event in self.ask_stream(question, k=k, filters=filters, history=history):
+            if isinstance(event, AskResult):
+                result = event
+        assert result is not None
+        return result
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        k: int = DEFAULT_K,
+        filters: dict[str, Any] | None = None,
+        history: list[dict[str, str]] | None = None,
+    ) -> Iterator[str | AskResult]:
+        """The answer's text as it is written, then the AskResult (always last)."""
         t0 = time.perf_counter()
         store = self.store()
         answerer = self.answerer()
+        query = self.query_for(question, history)
         language = detect_language(question) or "en"
         try:
-            passages = retrieve(store, self.scorer(), question, k=k, filters=filters, language=language)
+            passages = retrieve(store, self.scorer(), query, k=k, filters=filters, language=language)
         except StoreError as exc:
             raise Unavailable(str(exc), code="index_unreachable") from exc
         t1 = time.perf_counter()
-        answer = answerer.answer(question, passages, language)
+        answer: Answer | None = None
+        stream = getattr(answerer, "stream", None)
+        if stream is None:
+            answer = answerer.answer(query, passages, language)
+            yield answer.text
+        else:
+            for event in stream(query, passages, language):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    yield event
+        assert answer is not None
         t2 = time.perf_counter()
-        return AskResult(
+        yield AskResult(
             question=question,
-            query=question,
+            query=query,
             language=language,
             answer=answer,
             passages=passages,

@@ -77,6 +77,10 @@ _ASK_RESPONSE = {
         "query": {"type": "string"},
         "language": {"type": "string"},
         "notice": {"type": "string"},
+        "citation_check": {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in ("checked", "kept", "recited", "dropped")},
+        },
         "citations": {"type": "array", "items": _CITATION},
         "passages": {"type": "array", "items": _PASSAGE},
     },
@@ -96,6 +100,21 @@ OPENAPI: dict[str, Any] = {
                 "summary": "Answer a question with citations, or abstain",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ASK_REQUEST}}},
                 "responses": {"200": _json(_ASK_RESPONSE), **_ERRORS},
+            }
+        },
+        "/api/ask/stream": {
+            "post": {
+                "summary": "The same answer as Server-Sent Events",
+                "description": 'Events: `token` ({"text": str}) as the answer is written, then one `final` '
+                '(the /api/ask object), or `error` ({"error", "message"}) when it fails after starting.',
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ASK_REQUEST}}},
+                "responses": {
+                    "200": {
+                        "description": "An event stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    },
+                    **_ERRORS,
+                },
             }
         },
         "/healthz": {

@@ -111,3 +111,23 @@ class SentenceScorer:
                 j += 1
             out.append(sorted(scored, key=lambda x: x.score, reverse=True))
         return out
+
+    def similarities(self, claim: str, sentences: list[str]) -> list[float]:
+        """How close each sentence is to a claim (the second embedder's cosine when there is one)."""
+        if not sentences:
+            return []
+        if self.sentences is not None:
+            return [float(x) for x in self.sentences.vectors(sentences) @ self.sentences.query(claim)]
+        q = np.asarray(self.embedder.embed_query(claim), dtype=np.float32)
+        return [float(x) for x in self._vectors(sentences) @ (q / (np.linalg.norm(q) + 1e-9))]
+
+    def support(self, claim: str, texts: list[str]) -> list[float]:
+        """For each text, the similarity of its closest sentence to the claim."""
+        per_text = [[t[s.start : s.end] for s in scorable_spans(t)] or [t] for t in texts]
+        flat = [s for ss in per_text for s in ss]
+        sims = self.similarities(claim, flat)
+        out, j = [], 0
+        for ss in per_text:
+            out.append(max(sims[j : j + len(ss)]))
+            j += len(ss)
+        return out

@@ -31,6 +31,11 @@ class Settings:
     port: int = 8000
     parse_timeout_s: float = 120.0
     parse_memory_mb: int = 2048
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_model_path: str = ""
+    llm_timeout_s: float = 60.0
 
     @property
     def store_location(self) -> StoreLocation:
@@ -70,6 +75,11 @@ class Settings:
             port=_int(env, "KAZDE_PORT", 8000),
             parse_timeout_s=float(_int(env, "KAZDE_PARSE_TIMEOUT", 120)),
             parse_memory_mb=_int(env, "KAZDE_PARSE_MEMORY_MB", 2048),
+            llm_base_url=env.get("KAZDE_LLM_BASE_URL", "").strip(),
+            llm_model=env.get("KAZDE_LLM_MODEL", "").strip(),
+            llm_api_key=env.get("KAZDE_LLM_API_KEY", ""),
+            llm_model_path=env.get("KAZDE_LLM_MODEL_PATH", "").strip(),
+            llm_timeout_s=float(_int(env, "KAZDE_LLM_TIMEOUT", 60)),
         )
 
 

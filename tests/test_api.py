@@ -160,7 +160,7 @@ def test_health_documents_originals_and_openapi(live_server) -> None:
 
     status, spec, _ = call(live_server, "/openapi.json")
     assert status == 200
-    assert {"/api/ask", "/healthz", "/api/documents", "/documents/{doc_id}"} <= set(spec["paths"])
+    assert {"/api/ask", "/api/ask/stream", "/healthz", "/api/documents", "/documents/{doc_id}"} <= set(spec["paths"])
 
 
 def test_responses_carry_the_security_headers(live_server) -> None:

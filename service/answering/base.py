@@ -41,6 +41,8 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     notice: str | None = None
+    check: dict[str, int] | None = None  # the citation checker's counts, for generated answers
+    raw: str | None = None  # the model's reply before checking (logs and benchmarks; never sent)
 
 
 class Answerer(Protocol):

@@ -1,4 +1,4 @@
-// The chat page: asks /api/ask, renders answers with clickable [n] citations, and shows the cited passage
+// The chat page: asks /api/ask/stream, renders answers with clickable [n] citations, and shows the cited passage
 // in the source panel. Plain ES2020, no framework, no build step. Text from documents, answers and the
 // user is only ever set with textContent (never as HTML), so nothing it contains can run.
 "use strict";
@@ -246,6 +246,10 @@
     if (typeof data.notice === "string" && data.notice) {
       bubble.append(h("p", { className: "notice" }, h("strong", { text: `${t("notice")}: ` }), data.notice));
     }
+    const check = data.citation_check;
+    if (check && typeof check.dropped === "number" && check.dropped > 0) {
+      bubble.append(h("p", { className: "dropped-note", text: t("droppedSentences", { count: String(check.dropped) }) }));
+    }
     if (typeof data.query === "string" && data.query && data.query !== question) {
       bubble.append(h("p", { className: "searched-for", text: t("searchedFor", { query: data.query }) }));
     }
@@ -298,23 +302,29 @@
     if (filters) payload.filters = filters;
     let reply;
     try {
-      const response = await fetch("/api/ask", {
+      const response = await fetch("/api/ask/stream", {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify(payload),
       });
-      let data = null;
-      try {
-        data = await response.json();
-      } catch {
-        data = null;
-      }
-      if (response.ok && isAnswer(data)) {
-        reply = answerMessage(data, question);
-        state.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
-      } else {
+      if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
+        let data = null;
+        try {
+          data = await response.json();
+        } catch {
+          data = null;
+        }
         const message = data && typeof data.message === "string" && data.message ? data.message : t("badResponse", { status: response.status });
         reply = errorMessage(message, question, filters);
+      } else {
+        const { data, error } = await readStream(response, loading);
+        if (isAnswer(data)) {
+          reply = answerMessage(data, question);
+          state.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
+        } else {
+          const message = error && typeof error.message === "string" && error.message ? error.message : t("networkError");
+          reply = errorMessage(message, question, filters);
+        }
       }
     } catch {
       reply = errorMessage(t("networkError"), question, filters);
@@ -325,6 +335,50 @@
     addMessage(reply);
     // Show the question with the start of its answer; a long answer is read from the top, not the end.
     (asked || reply).scrollIntoView({ block: "start" });
+  }
+
+  /** Reads Server-Sent Events: `token` text is shown as it comes (as text, never HTML), `final` is the answer. */
+  async function readStream(response, loading) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    let streamed = null;
+    let result = { data: null, error: null };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (value) buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let event = "message";
+        let data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) event = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        }
+        let parsed = null;
+        try {
+          parsed = JSON.parse(data);
+        } catch {
+          continue;
+        }
+        if (event === "token" && parsed && typeof parsed.text === "string") {
+          if (!streamed) {
+            streamed = h("p", { className: "answer-text streaming" });
+            const bubble = loading.querySelector(".bubble");
+            bubble.replaceChildren(streamed);
+          }
+          streamed.textContent += parsed.text;
+        } else if (event === "final") {
+          result = { data: parsed, error: null };
+        } else if (event === "error") {
+          result = { data: null, error: parsed };
+        }
+      }
+      if (done) break;
+    }
+    return result;
   }
 
   function resetConversation() {

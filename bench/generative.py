@@ -1,0 +1,153 @@
+"""Generative answers with the local 1.5B model against the extractive default, on the question set.
+
+The bundled corpus is indexed by the real pipeline; every question goes through the service's streaming path
+(`Kazde.ask_stream`, what `/api/ask/stream` serves) with the model run in-process by llama-cpp-python
+(`make local-llm`), timing the first token and the whole answer. The model's replies are kept, so the
+citation checker's support threshold can be swept over them without generating again.
+
+    python bench/generative.py [MODEL_PATH]    # writes the "generative" section of docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import ROOT, table, write_section  # noqa: E402
+
+QUESTIONS = ROOT / "data" / "questions.jsonl"
+SWEEP = (0.80, 0.82, 0.84, 0.86, 0.88)
+
+
+def _run(kazde, questions: list[dict]) -> tuple[list[dict], list[tuple]]:
+    from service.asking import AskResult
+    from service.evaluation import score_one
+
+    rows, kept = [], []
+    for q in questions:
+        started = time.perf_counter()
+        first = None
+        result = None
+        for event in kazde.ask_stream(q["question"], k=10):
+            if isinstance(event, AskResult):
+                result = event
+            elif first is None and event:
+                first = time.perf_counter() - started
+        total = time.perf_counter() - started
+        row = score_one(q, result, total) | {"ttft": first if first is not None else total}
+        row["check"] = result.answer.check or {}
+        rows.append(row)
+        kept.append((q, result))
+        print(q["id"], round(total, 1), result.answer.text[:100].replace("\n", " "), file=sys.stderr)
+    return rows, kept
+
+
+def _figures(rows: list[dict]) -> dict:
+    import numpy as np
+
+    from service.evaluation import summarise
+
+    m = summarise(rows)
+    checks = [r["check"] for r in rows if r["check"]]
+    ttft = [r["ttft"] for r in rows if not r.get("fallback")]
+    return {
+        "answer_containment": m["answer_containment"],
+        "citation_precision": m["citation_precision"],
+        "abstention_recall": m["abstention_recall"],
+        "false_abstention": m["false_abstention"],
+        "sentences checked": sum(c.get("checked", 0) for c in checks),
+        "kept": sum(c.get("kept", 0) for c in checks),
+        "re-cited": sum(c.get("recited", 0) for c in checks),
+        "dropped": sum(c.get("dropped", 0) for c in checks),
+        "first token p50 s": round(float(np.percentile(ttft, 50)), 2) if ttft else "–",
+        "first token p95 s": round(float(np.percentile(ttft, 95)), 2) if ttft else "–",
+        "total p50 s": round(float(np.percentile([r["ms"] for r in rows], 50)) / 1000, 2),
+        "total p95 s": round(float(np.percentile([r["ms"] for r in rows], 95)) / 1000, 2),
+    }
+
+
+def main() -> None:
+    from ingest import run
+    from service.answering.citations import MIN_SUPPORT, CitationChecker
+    from service.asking import Kazde
+    from service.evaluation import score_one, summarise
+    from service.index import open_index
+    from service.local_model import MODELS, assemble
+    from service.settings import Settings
+    from vectorstore import DEFAULT_EMBEDDER
+
+    model_path = sys.argv[1] if len(sys.argv) > 1 else str(assemble(MODELS["1.5b"]))
+    questions = [json.loads(x) for x in QUESTIONS.read_text("utf-8").splitlines() if x.strip()]
+    with tempfile.TemporaryDirectory(prefix="kazde-bench-gen-") as tmp_name:
+        settings = Settings(data_dir=Path(tmp_name) / "kazde")
+        run(
+            [ROOT / "data" / "corpus"],
+            lambda r: open_index(settings, reset=r),
+            settings.manifest_path,
+            stamp=DEFAULT_EMBEDDER,
+        )
+        extractive_rows, _ = _run(Kazde(settings), questions)
+        generative = Kazde(dataclasses.replace(settings, llm_model_path=model_path, llm_timeout_s=120))
+        generative.ask("warm up: Goethe-Institut Almaty")  # model load, not part of the figures
+        generative_rows, replies = _run(generative, questions)
+        answerer = generative.answerer()
+        sweep = []
+        for threshold in SWEEP:
+            checker = CitationChecker(answerer.checker.support, threshold)
+            rows = []
+            for (q, result), row in zip(replies, generative_rows, strict=True):
+                reply = result.answer.raw
+                if reply is None:  # no generation (retrieval abstained, or the model failed)
+                    rows.append(row)
+                    continue
+                draft = answerer.draft(result.query, result.passages, result.language)
+                answer = _recheck(answerer, checker, reply, draft, result)
+                rows.append(score_one(q, dataclasses.replace(result, answer=answer), row["ms"] / 1000))
+            m = summarise(rows)
+            mark = " (default)" if abs(threshold - MIN_SUPPORT) < 1e-9 else ""
+            sweep.append(
+                [
+                    f"{threshold:.2f}{mark}",
+                    m["citation_precision"],
+                    m["answer_containment"],
+                    m["abstention_recall"],
+                    m["false_abstention"],
+                ]
+            )
+    ext, gen = _figures(extractive_rows), _figures(generative_rows)
+    body = "\n\n".join(
+        [
+            "## Generative answers",
+            f"The question set ({len(questions)} questions) through the streaming path, k=10: the extractive default "
+            f"and the local model `{Path(model_path).name}` run in-process by llama-cpp-python on 2 cores, its "
+            "citations checked (`python bench/generative.py`). Times per question, at the caller.",
+            table(["metric", "extractive (default)", "generative, checked"], [[k, ext[k], gen[k]] for k in gen]),
+            "### Support threshold of the citation checker",
+            "The same replies re-checked under other thresholds (no new generation):",
+            table(
+                ["min support", "citation_precision", "answer_containment", "abstention_recall", "false_abstention"],
+                sweep,
+            ),
+        ]
+    )
+    print(body)
+    write_section("generative", body)
+
+
+def _recheck(answerer, checker, reply, draft, result):
+    saved = answerer.checker
+    answerer.checker = checker
+    try:
+        return answerer.checked(reply, draft, result.passages, result.language)
+    finally:
+        answerer.checker = saved
+
+
+if __name__ == "__main__":
+    main()

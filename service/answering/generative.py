@@ -1,0 +1,208 @@
+"""Generated answers with checked citations; the extractive answerer stays the fallback.
+
+The model sees compact evidence (the best sentences of the top passages, numbered and fenced as data), writes
+a short answer in the question's language citing the numbers, and the citation checker keeps, re-cites or
+drops every sentence before anyone sees it (service/answering/citations.py). When the model fails (down,
+past its timeout, or writing nothing usable), the extractive answer is given with a notice, never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from service.answering.base import Answer, Citation
+from service.answering.citations import CitationChecker, Evidence, best_quote
+from service.answering.extractive import NO_ANSWER, ExtractiveAnswerer, confidence, no_answer_message
+from service.retrieval import Passage
+
+log = logging.getLogger(__name__)
+
+PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+EVIDENCE_PASSAGES = 4  # the model reads ~95 prompt tokens/s here: evidence must stay short
+SENTENCES_PER_PASSAGE = 2
+MAX_EXCERPT_CHARS = 360
+LANGUAGE_NAMES = {"en": "English", "de": "German", "ru": "Russian", "kk": "Kazakh"}
+_FENCE = re.compile(r"(<<<|>>>)")
+# Sentences that talk to the model instead of stating facts are never shown to it (the prompt also tells it
+# to treat evidence as data; a small model cannot be trusted to follow that alone).
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompt|rules)\b|\bsystem prompt\b|\byou are now\b|"
+    r"\b(ignoriere|vergiss)\b.{0,40}\b(anweisungen|regeln)\b|"
+    r"\b(игнорируй|забудь)\b.{0,40}\b(инструкции|указания|правила)\b",
+    re.I | re.S,
+)
+
+
+# The model's "the documents do not answer" (what the prompt asks for, in any of the four languages, and the
+# usual ways small models put it).
+_NO_ANSWER = re.compile(
+    "|".join(re.escape(m.split(".")[0]) + r"\.?(\s*\[\d+\])*" for m in NO_ANSWER.values())
+    + r"|\bI (do not|don't) know\b[^.]*\.?"
+    + r"|\bthe (evidence|documents|passages) (does|do) not (say|answer|mention)[^.]*\.?",
+    re.I,
+)
+
+
+def is_injection(sentence: str) -> bool:
+    """Whether a sentence of a document addresses the model ("ignore previous instructions and ...")."""
+    return bool(_INJECTION.search(sentence))
+
+
+def prompt(name: str) -> str:
+    """A template from prompts/."""
+    return (PROMPTS / f"{name}.txt").read_text("utf-8")
+
+
+@dataclass
+class Draft:
+    """What the model was asked with: the evidence and the chat messages."""
+
+    evidence: list[Evidence]
+    messages: list[Any]
+
+
+class GenerationFailed(RuntimeError):
+    """The model gave no usable answer."""
+
+
+class GenerativeAnswerer:
+    """Asks a chat model, checks its citations, falls back to the extractive answer when it fails."""
+
+    def __init__(
+        self,
+        chat: Any,
+        checker: CitationChecker,
+        quote_scores: Callable[[str, list[str]], list[float]],
+        *,
+        describe: str = "the generative model",
+        timeout_s: float = 60.0,
+        fallback: ExtractiveAnswerer | None = None,
+    ) -> None:
+        self.chat = chat
+        self.checker = checker
+        self.quote_scores = quote_scores
+        self.describe = describe
+        self.timeout_s = timeout_s
+        self.fallback = fallback or ExtractiveAnswerer()
+
+    def answer(self, question: str, passages: list[Passage], language: str) -> Answer:
+        """The checked answer (all tokens at once)."""
+        result = None
+        for event in self.stream(question, passages, language):
+            if isinstance(event, Answer):
+                result = event
+        assert result is not None
+        return result
+
+    def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str | Answer]:
+        """Tokens as the model writes them, then the checked Answer (always last)."""
+        if not passages or confidence(passages) < self.fallback.abstain_below:
+            # Retrieval found nothing close: the documents do not answer, whatever a model would write.
+            yield self.fallback.answer(question, passages, language)
+            return
+        draft = self.draft(question, passages, language)
+        parts: list[str] = []
+        started = time.monotonic()
+        try:
+            for chunk in self.chat.stream(draft.messages):
+                text = _content(chunk)
+                if text:
+                    parts.append(text)
+                    yield text
+                if time.monotonic() - started > self.timeout_s:
+                    raise GenerationFailed(f"no complete answer within {self.timeout_s:.0f} s")
+            reply = "".join(parts).strip()
+            if not reply:
+                raise GenerationFailed("an empty reply")
+        except Exception as exc:  # down, refused, timed out, malformed: the user still gets an answer
+            log.warning("generative answer failed (%s): %s", self.describe, exc)
+            answer = self.fallback.answer(question, passages, language)
+            answer.notice = (
+                f"The generative model ({self.describe}) was unavailable: {_short(exc)}. "
+                "The extractive answer is shown instead."
+            )
+            yield answer
+            return
+        answer = self.checked(reply, draft, passages, language)
+        answer.raw = reply
+        yield answer
+
+    def draft(self, question: str, passages: list[Passage], language: str) -> Draft:
+        """The numbered evidence and the messages for the model."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        evidence = []
+        for i, p in enumerate(passages[:EVIDENCE_PASSAGES]):
+            clean = [s for s in p.sentences if not is_injection(p.text[s.start : s.end])]
+            best = sorted(clean[:SENTENCES_PER_PASSAGE], key=lambda s: s.start)
+            if not best:
+                continue
+            excerpt = " ".join(p.text[s.start : s.end].strip() for s in best)
+            excerpt = _FENCE.sub("", excerpt)[:MAX_EXCERPT_CHARS]
+            evidence.append(Evidence(n=len(evidence) + 1, passage=i, text=p.text, excerpt=excerpt))
+        listing = "\n".join(f"[{e.n}] {_FENCE.sub('', passages[e.passage].title)[:60]}: {e.excerpt}" for e in evidence)
+        name = LANGUAGE_NAMES.get(language, "the language of the question")
+        system = prompt("system").format(language_name=name, no_answer=no_answer_message(language).split(".")[0] + ".")
+        user = prompt("answer").format(evidence=listing, question=question, language_name=name)
+        return Draft(evidence, [SystemMessage(system), HumanMessage(user)])
+
+    def checked(self, reply: str, draft: Draft, passages: list[Passage], language: str) -> Answer:
+        """The reply after the citation checker: kept and re-cited sentences, renumbered; or an abstention."""
+        reply = _NO_ANSWER.sub(" ", reply)  # "the documents do not say" is an outcome, not a claim to check
+        kept, report = self.checker.check(reply, draft.evidence)
+        if not kept:
+            answer = self.fallback.answer("", [], language)  # the localized "documents do not say"
+            answer.check = report.to_json()
+            return answer
+        by_n = {e.n: e for e in draft.evidence}
+        numbers: dict[int, int] = {}
+        citations: list[Citation] = []
+        parts = []
+        for sentence in kept:
+            if sentence.n not in numbers:
+                numbers[sentence.n] = len(numbers) + 1
+                e = by_n[sentence.n]
+                p = passages[e.passage]
+                quote = best_quote(p.text, lambda ss, claim=sentence.text: self.quote_scores(claim, ss))
+                citations.append(Citation(numbers[sentence.n], p.doc_id, p.title, p.page, p.source, quote, e.passage))
+            parts.append(f"{sentence.text} [{numbers[sentence.n]}]")
+        return Answer(text=" ".join(parts), abstained=False, citations=citations, check=report.to_json())
+
+
+def _content(chunk: Any) -> str:
+    content = getattr(chunk, "content", chunk)
+    if isinstance(content, list):  # content blocks
+        return "".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+    return str(content or "")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def rewrite_with(chat: Any, question: str, history: list[dict[str, str]], timeout_s: float) -> str:
+    """A standalone query written by the model from the conversation; "" when it fails (the caller falls back)."""
+    if chat is None:
+        return ""
+    from langchain_core.messages import HumanMessage
+
+    turns = "\n".join(f"{t['role']}: {_FENCE.sub('', t['content'])[:400]}" for t in history[-6:])
+    try:
+        started = time.monotonic()
+        parts = []
+        for chunk in chat.stream([HumanMessage(prompt("rewrite").format(history=turns, question=question))]):
+            parts.append(_content(chunk))
+            if time.monotonic() - started > timeout_s:
+                return ""
+    except Exception as exc:
+        log.warning("follow-up rewrite failed: %s", exc)
+        return ""
+    query = "".join(parts).strip().strip('"').splitlines()[0:1]
+    return query[0][:300] if query and len(query[0]) >= 3 else ""
