@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import ROOT, table, write_section  # noqa: E402
 
 QUESTIONS = ROOT / "data" / "questions.jsonl"
-SWEEP = (0.80, 0.82, 0.84, 0.86, 0.88)
+SWEEP = (0.82, 0.84, 0.86, 0.88, 0.90)
 
 
 def _run(kazde, questions: list[dict]) -> tuple[list[dict], list[tuple]]:

@@ -84,7 +84,7 @@ def _chunk_chars(data_dir: Path) -> int:
     return sum(len(t or "") for _, _, t in store.iter_records(with_text=True))
 
 
-REPEATS = 3
+REPEATS = int(os.environ.get("KAZDE_BENCH_REPEATS", "3"))  # fewer for a quick look
 
 
 def _median(runs: list[dict]) -> dict:
@@ -171,8 +171,8 @@ def main() -> None:
     body = "\n\n".join(
         [
             "## Ingest",
-            "Median of three interleaved runs, each a full ingest from a cold start (process start, imports, model "
-            "load, parsing, chunking, embedding with the "
+            f"Median of {REPEATS} interleaved run(s), each a full ingest from a cold start (process start, imports, "
+            "model load, parsing, chunking, embedding with the "
             "default USE multilingual embedder, writing to embedded Chroma) against the plain LangChain pipeline with "
             "the same embedder and chunk size (`python bench/ingest.py`, run by `make bench`).",
             table(

@@ -26,7 +26,7 @@ from ingest.chunking import scorable_spans, sentence_spans
 # multilingual-e5-small's cosine between a claim and the sentence stating it (0.86-0.90 across languages)
 # sits above that of the same topic without the claim (0.74-0.84). Calibrated on the question set with the
 # local 1.5B model (docs/benchmarks.md, "Generative answers").
-MIN_SUPPORT = 0.84
+MIN_SUPPORT = 0.86
 # A passage that supports a sentence this much better than the one it cites takes the citation over.
 CLEARLY_BETTER = 0.05
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
