@@ -167,13 +167,13 @@ def text_of(element: WebElement) -> str:
 
 
 def record_asks(driver: WebDriver) -> None:
-    """From now on, keep the JSON body of every /api/ask request the page makes (read with sent_asks)."""
+    """From now on, keep the JSON body of every question the page sends (to /api/ask/stream; read with sent_asks)."""
     driver.execute_script(
         """
         window.kazdeAsks = [];
         const fetchOriginal = window.fetch;
         window.fetch = (url, init) => {
-          if (String(url).endsWith('/api/ask')) window.kazdeAsks.push(JSON.parse(init.body));
+          if (/[/]api[/]ask([/]stream)?$/.test(String(url))) window.kazdeAsks.push(JSON.parse(init.body));
           return fetchOriginal(url, init);
         };
         """
