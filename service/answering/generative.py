@@ -27,6 +27,15 @@ PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 EVIDENCE_PASSAGES = 4  # the model reads ~95 prompt tokens/s here: evidence must stay short
 SENTENCES_PER_PASSAGE = 2
 MAX_EXCERPT_CHARS = 360
+# When the model says the documents do not answer but retrieval's confidence is at least this (well above the
+# abstention threshold), the best sentence is quoted verbatim instead, with NO_MODEL_ANSWER as the notice.
+QUOTE_WHEN_DECLINED_ABOVE = 0.74
+NO_MODEL_ANSWER = {
+    "en": "The language model found no answer in the passages; the sentence that matches the question best is quoted.",
+    "de": "Das Sprachmodell fand keine Antwort in den Passagen; zitiert wird der Satz, der am besten zur Frage passt.",
+    "ru": "Языковая модель не нашла ответа во фрагментах; приведено предложение, лучше всего отвечающее вопросу.",
+    "kk": "Тілдік модель үзінділерден жауап таппады; сұраққа ең жақын сөйлем келтірілді.",
+}
 LANGUAGE_NAMES = {"en": "English", "de": "German", "ru": "Russian", "kk": "Kazakh"}
 _FENCE = re.compile(r"(<<<|>>>)")
 # Sentences that talk to the model instead of stating facts are never shown to it (the prompt also tells it
@@ -83,7 +92,9 @@ class GenerativeAnswerer:
         describe: str = "the generative model",
         timeout_s: float = 60.0,
         fallback: ExtractiveAnswerer | None = None,
+        quote_when_declined_above: float = QUOTE_WHEN_DECLINED_ABOVE,
     ) -> None:
+        self.quote_when_declined_above = quote_when_declined_above
         self.chat = chat
         self.checker = checker
         self.quote_scores = quote_scores
@@ -154,10 +165,16 @@ class GenerativeAnswerer:
 
     def checked(self, reply: str, draft: Draft, passages: list[Passage], language: str) -> Answer:
         """The reply after the citation checker: kept and re-cited sentences, renumbered; or an abstention."""
+        declined = bool(_NO_ANSWER.search(reply))
         reply = _NO_ANSWER.sub(" ", reply)  # "the documents do not say" is an outcome, not a claim to check
         kept, report = self.checker.check(reply, draft.evidence)
         if not kept:
-            answer = self.fallback.answer("", [], language)  # the localized "documents do not say"
+            if declined and confidence(passages) >= self.quote_when_declined_above:
+                # The model found nothing, but retrieval matched one sentence strongly: quote it, verbatim.
+                answer = self.fallback.answer("", passages, language)
+                answer.notice = NO_MODEL_ANSWER.get(language, NO_MODEL_ANSWER["en"])
+            else:
+                answer = self.fallback.answer("", [], language)  # the localized "documents do not say"
             answer.check = report.to_json()
             return answer
         by_n = {e.n: e for e in draft.evidence}
