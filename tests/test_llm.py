@@ -65,13 +65,18 @@ def llama_server(model_path, tmp_path_factory):
 
 
 def _assert_checked(body: dict) -> None:
-    assert "notice" not in body, body.get("notice")
+    from service.answering.generative import NO_MODEL_ANSWER
+
+    # The model ran: no fallback notice. It may have declined while retrieval matched strongly, in which case
+    # the best sentence is quoted and the notice says so.
+    declined = body.get("notice") == NO_MODEL_ANSWER["en"]
+    assert "notice" not in body or declined, body.get("notice")
     check = body["citation_check"]
     assert check["checked"] == check["kept"] + check["recited"] + check["dropped"]
     if body["abstained"]:
         assert not body["citations"]
         return
-    assert body["citations"] and check["kept"] + check["recited"] >= 1
+    assert body["citations"] and (declined or check["kept"] + check["recited"] >= 1)
     for c in body["citations"]:
         assert f"[{c['n']}]" in body["answer"]
         assert c["quote"] in body["passages"][c["passage"]]["text"]
