@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from vectorstore.sqlite import ThreadConnections
 
 _WORD = re.compile(r"\w+")
 # Question words and function words of the four languages: matching them says nothing about a passage.
@@ -49,8 +50,7 @@ class KeywordIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connections = ThreadConnections(path)
         db = self._db()
         with db:
             db.execute(
@@ -64,14 +64,7 @@ class KeywordIndex:
             )
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            # One connection per thread; WAL lets the service read while an ingest writes.
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+        return self._connections.get()
 
     def upsert(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         """Write passages; an id written again replaces its row."""

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vectorstore.sqlite import ThreadConnections
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
@@ -53,23 +55,16 @@ class SentenceIndex:
         self.path = path
         self.embedder = embedder
         self.split = split
-        self._local = threading.local()
+        self._connections = ThreadConnections(path)
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._memory_size = memory_size
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
         db = self._db()
         with db:
             db.execute("CREATE TABLE IF NOT EXISTS sentence_vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+        return self._connections.get()
 
     def index(self, texts: Iterable[str]) -> int:
         """Store the vectors of the passages' sentences that the table lacks; the number encoded."""
