@@ -10,6 +10,7 @@ from typing import Any
 
 from ingest.language import detect_language
 from service.answering import Answer, Answerer, ExtractiveAnswerer
+from service.answering.base import final
 from service.answering.llm import LLMSettings
 from service.errors import Unavailable
 from service.followup import rewrite
@@ -155,12 +156,7 @@ class Kazde:
         history: list[dict[str, str]] | None = None,
     ) -> AskResult:
         """Answer a validated question from the index."""
-        result = None
-        for event in self.ask_stream(question, k=k, filters=filters, history=history):
-            if isinstance(event, AskResult):
-                result = event
-        assert result is not None
-        return result
+        return final(self.ask_stream(question, k=k, filters=filters, history=history), AskResult)
 
     def ask_stream(
         self,

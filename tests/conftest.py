@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,37 +89,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    """A real `chroma run` server process on a free loopback port, stopped after the test."""
-    port = free_port()
-    log = (tmp_path / "chroma-server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(BIN / "chroma"),
-            "run",
-            "--path",
-            str(tmp_path / "chroma-server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+@contextmanager
+def server_process(cmd: list[str], ready_url: str, log_path: Path, timeout_s: float = 60) -> Iterator[None]:
+    """A real server process, up once `ready_url` answers, stopped (then killed if need be) afterwards."""
+    log = log_path.open("w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout_s
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
+                with urllib.request.urlopen(ready_url, timeout=2):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    server_log = (tmp_path / "chroma-server.log").read_text()
-                    raise RuntimeError(f"chroma server did not start: {server_log}") from None
+                    raise RuntimeError(f"{cmd[0]} did not start: {log_path.read_text()[-2000:]}") from None
                 time.sleep(0.3)
-        yield "127.0.0.1", port
+        yield
     finally:
         proc.terminate()
         try:
@@ -126,6 +112,16 @@ def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A real `chroma run` server process on a free loopback port, stopped after the test."""
+    port = free_port()
+    cmd = [str(BIN / "chroma"), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1"]
+    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    with server_process([*cmd, "--port", str(port)], url, tmp_path / "chroma-server.log"):
+        yield "127.0.0.1", port
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,7 @@ import pytest
 from service import create_app
 from service.local_model import DEFAULT_DIR, MODELS
 from service.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, server_process
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -40,28 +37,11 @@ def model_path() -> str:
 def llama_server(model_path, tmp_path_factory):
     """llama_cpp.server on a loopback port, serving the model's OpenAI-compatible API."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("w")
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", model_path, "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen([*cmd, "--n_ctx", "2048", "--n_threads", "2"], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/models", timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not start (see {log.name})")
-                time.sleep(0.5)
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with server_process([*cmd, "--n_ctx", "2048", "--n_threads", "2"], base + "/models", log, timeout_s=120):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _assert_checked(body: dict) -> None:

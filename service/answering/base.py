@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from service.retrieval import Passage
 
@@ -49,3 +50,17 @@ class Answerer(Protocol):
     """Turns a question and its retrieved passages into an answer."""
 
     def answer(self, question: str, passages: list[Passage], language: str) -> Answer: ...
+
+
+T = TypeVar("T")
+
+
+def final(events: Iterable[object], kind: type[T]) -> T:
+    """Run a stream of text pieces to its end and return its closing object of type `kind`."""
+    last = None
+    for event in events:
+        if isinstance(event, kind):
+            last = event
+    if last is None:
+        raise RuntimeError(f"the stream ended without a {kind.__name__}")
+    return last

@@ -13,10 +13,11 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from service.answering.base import Answer, Citation
+from service.answering.base import Answer, Citation, final
 from service.answering.citations import CitationChecker, Evidence, best_quote
 from service.answering.extractive import NO_ANSWER, ExtractiveAnswerer, confidence, no_answer_message
 from service.retrieval import Passage
@@ -63,8 +64,9 @@ def is_injection(sentence: str) -> bool:
     return bool(_INJECTION.search(sentence))
 
 
+@cache
 def prompt(name: str) -> str:
-    """A template from prompts/."""
+    """A template from prompts/ (read once per process)."""
     return (PROMPTS / f"{name}.txt").read_text("utf-8")
 
 
@@ -104,12 +106,7 @@ class GenerativeAnswerer:
 
     def answer(self, question: str, passages: list[Passage], language: str) -> Answer:
         """The checked answer (all tokens at once)."""
-        result = None
-        for event in self.stream(question, passages, language):
-            if isinstance(event, Answer):
-                result = event
-        assert result is not None
-        return result
+        return final(self.stream(question, passages, language), Answer)
 
     def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str | Answer]:
         """Tokens as the model writes them, then the checked Answer (always last)."""
