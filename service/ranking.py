@@ -34,6 +34,19 @@ W_YEAR = 0.1
 # that multilingual-e5-small gives to unrelated text (docs/benchmarks.md, "Second embedder").
 W_SECOND = 2.0
 SECOND_BASE = 0.8
+# The embedders give a sentence in the question's own language a higher score than an equally relevant sentence
+# in another language: on XQuAD (250 parallel questions, the sentence holding the answer, `python
+# bench/language_pairs.py`), the relevant sentence's score above is the mean for each (question, passage)
+# language pair. A cross-lingual sentence gets W_PAIR times the gap to its question language's own pair, so a
+# Russian question can find the German treaty digest over a Russian article that merely shares its words.
+# W_PAIR was chosen on data/questions.jsonl (docs/benchmarks.md, "Language pairs"): 0.75 raised recall@1
+# 0.769 -> 0.835; the full gap (1.0) did about as well on ranking but worse on abstention.
+W_PAIR = 0.75
+RELEVANT_SCORE = {
+    ("en", "en"): 0.592, ("en", "de"): 0.444, ("en", "ru"): 0.355,
+    ("de", "en"): 0.428, ("de", "de"): 0.594, ("de", "ru"): 0.326,
+    ("ru", "en"): 0.353, ("ru", "de"): 0.363, ("ru", "ru"): 0.534,
+}  # fmt: skip
 
 _ASKS_WHEN = re.compile(
     r"\b(when|what year|which year|since when|wann|welchem jahr|seit wann|когда|каком году|какого года|"
@@ -42,6 +55,15 @@ _ASKS_WHEN = re.compile(
 )
 _ASKS_COUNT = re.compile(r"\b(how many|how much|wie viele|wie viel|сколько|қанша)", re.I)
 _NUMBER = re.compile(r"\d")
+
+
+def pair_offset(question_language: str, passage_language: str) -> float:
+    """What a passage sentence in passage_language gains for a question in question_language (0 if unmeasured)."""
+    own = RELEVANT_SCORE.get((question_language, question_language))
+    pair = RELEVANT_SCORE.get((question_language, passage_language))
+    if own is None or pair is None:
+        return 0.0
+    return W_PAIR * (own - pair)
 
 
 @dataclass(frozen=True)
@@ -82,9 +104,15 @@ class SentenceScorer:
         return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
 
     def score(
-        self, question: str, query_vector: np.ndarray, texts: list[str], chunk_scores: list[float]
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        texts: list[str],
+        chunk_scores: list[float],
+        languages: list[str] | None = None,
+        question_language: str = "",
     ) -> list[list[ScoredSentence]]:
-        """For each passage text, its sentences with scores, best first."""
+        """For each passage text (in languages[i]), its sentences with scores, best first."""
         spans = [scorable_spans(text) for text in texts]
         flat = [texts[i][s.start : s.end] for i, ss in enumerate(spans) for s in ss]
         if not flat:
@@ -101,12 +129,13 @@ class SentenceScorer:
         j = 0
         for i, ss in enumerate(spans):
             scored = []
+            offset = pair_offset(question_language, languages[i]) if languages else 0.0
             for s in ss:
                 sentence = flat[j]
                 mentioned = years_in(sentence)
                 kind = (asks_when and bool(mentioned)) or (asks_count and bool(_NUMBER.search(sentence)))
                 year = (1 if years.intersection(mentioned) else -1) if years else 0
-                score = float(sims[j]) + W_CHUNK * chunk_scores[i] + W_KIND * kind + W_YEAR * year
+                score = float(sims[j]) + offset + W_CHUNK * chunk_scores[i] + W_KIND * kind + W_YEAR * year
                 scored.append(ScoredSentence(s.start, s.end, score))
                 j += 1
             out.append(sorted(scored, key=lambda x: x.score, reverse=True))

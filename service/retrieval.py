@@ -86,7 +86,14 @@ def retrieve(
     vector = np.asarray(store.embedder.embed_query(query), dtype=np.float32)
     hits = _fused(store, query, vector, where_clause(filters), language)[: max(CANDIDATES, k)]
     passages = _drop_near_duplicates(_merge_adjacent(hits))
-    scored = scorer.score(query, vector, [p.text for p in passages], [p.score for p in passages])
+    scored = scorer.score(
+        query,
+        vector,
+        [p.text for p in passages],
+        [p.score for p in passages],
+        [p.language for p in passages],
+        language,
+    )
     for passage, sentences in zip(passages, scored, strict=True):
         passage.sentences = sentences
         if sentences:

@@ -19,7 +19,7 @@ from typing import Any
 
 from service.answering.base import Answer, Citation, final
 from service.answering.citations import CitationChecker, Evidence, best_quote
-from service.answering.extractive import NO_ANSWER, ExtractiveAnswerer, confidence, no_answer_message
+from service.answering.extractive import NO_ANSWER, ExtractiveAnswerer, confidence, no_answer_message, unanswered
 from service.retrieval import Passage
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,9 @@ class GenerativeAnswerer:
 
     def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str | Answer]:
         """Tokens as the model writes them, then the checked Answer (always last)."""
-        if not passages or confidence(passages) < self.fallback.abstain_below:
-            # Retrieval found nothing close: the documents do not answer, whatever a model would write.
+        if not passages or unanswered(question, passages, self.fallback.abstain_below)[0]:
+            # Retrieval found nothing close, or nothing that names what is asked about: the documents do not
+            # answer, whatever a model would write.
             yield self.fallback.answer(question, passages, language)
             return
         draft = self.draft(question, passages, language)
