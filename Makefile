@@ -69,6 +69,7 @@ format: venv ## ruff: fix imports and format
 bench: venv ## Benchmarks; figures written to docs/benchmarks.md
 	$(PY) bench/ingest.py
 	$(PY) bench/chunk_size.py
+	$(PY) bench/language_pairs.py
 	$(PY) bench/ask.py
 
 bench-retrieval: venv ## The slower retrieval benchmarks (XQuAD matrix, fusion weights, 100k-chunk scale; ~30 min)

@@ -187,7 +187,7 @@ def documents() -> Response:
         if e.problems:
             item["problems"] = e.problems
         items.append(item)
-    return jsonify({"documents": items})
+    return jsonify({"documents": items, "writes_enabled": bool(kazde().settings.admin_token)})
 
 
 @bp.get("/documents/<path:doc_id>")

@@ -8,9 +8,11 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from service.admin import bp as admin_bp
 from service.api import bp as api_bp
 from service.asking import Kazde
 from service.errors import KazdeError
+from service.jobs import Reindexer
 from service.pages import bp as pages_bp
 from service.settings import PROJECT_ROOT, Settings
 
@@ -30,8 +32,10 @@ def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> 
     )
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["kazde"] = kazde or Kazde(settings)
+    app.extensions["kazde"] = kazde = kazde or Kazde(settings)
+    app.extensions["kazde_reindexer"] = Reindexer(kazde.settings)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(pages_bp)
 
     @app.errorhandler(KazdeError)

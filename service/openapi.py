@@ -14,6 +14,36 @@ _ERRORS = {
     "503": {"description": "Index missing or unreachable", "content": {"application/json": {"schema": _ERROR}}},
 }
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_ADMIN = [{"adminToken": []}]
+_WRITE_ERRORS = {
+    "400": _ERRORS["400"],
+    "401": {"description": "No admin token sent", "content": {"application/json": {"schema": _ERROR}}},
+    "403": {"description": "Wrong token, or writes disabled", "content": {"application/json": {"schema": _ERROR}}},
+}
+_FEEDBACK = {
+    "type": "object",
+    "required": ["rating", "question"],
+    "properties": {
+        "rating": {"enum": ["up", "down"]},
+        "question": {"type": "string", "minLength": 1, "maxLength": 20000},
+        "answer": {"type": "string", "maxLength": 20000},
+        "query": {"type": "string", "maxLength": 20000},
+        "citations": {
+            "type": "array",
+            "maxItems": 50,
+            "items": {
+                "type": "object",
+                "required": ["doc_id"],
+                "properties": {
+                    "n": {"type": "integer"},
+                    "doc_id": {"type": "string"},
+                    "page": {"type": ["integer", "null"]},
+                    "quote": {"type": "string"},
+                },
+            },
+        },
+    },
+}
 _CITATION = {
     "type": "object",
     "required": ["n", "doc_id", "title", "page", "source", "quote"],
@@ -93,6 +123,7 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
+    "components": {"securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}}},
     "info": {"title": "Kazde", "version": "0.1.0", "description": "Cited answers from Kazakh-German sources."},
     "paths": {
         "/api/ask": {
@@ -125,8 +156,71 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/documents": {
             "get": {
-                "summary": "Every known document and its status",
-                "responses": {"200": _json({"type": "object", "required": ["documents"]})},
+                "summary": "Every known document and its status; whether write actions are enabled",
+                "responses": {"200": _json({"type": "object", "required": ["documents", "writes_enabled"]})},
+            },
+            "post": {
+                "summary": "Upload files (PDF, txt, md, html) for indexing; ?reindex=1 starts a reindex too",
+                "security": _ADMIN,
+                "parameters": [{"name": "reindex", "in": "query", "schema": {"enum": ["0", "1"]}}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json({"type": "object", "required": ["saved", "rejected"]}),
+                    **_WRITE_ERRORS,
+                    "413": {
+                        "description": "Over KAZDE_UPLOAD_MAX_MB",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                },
+            },
+        },
+        "/api/reindex": {
+            "post": {
+                "summary": "Reindex the index's sources and the uploads in the background",
+                "security": _ADMIN,
+                "responses": {"202": _json({"type": "object", "required": ["job_id"]}), **_WRITE_ERRORS},
+            }
+        },
+        "/api/jobs/{job_id}": {
+            "get": {
+                "summary": "A reindex job's state, progress and summary",
+                "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["state", "progress", "summary"]}),
+                    "404": {"description": "Unknown job", "content": {"application/json": {"schema": _ERROR}}},
+                },
+            }
+        },
+        "/api/feedback": {
+            "post": {
+                "summary": "A thumbs up or down on an answer, stored with its question, answer and citations",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _FEEDBACK}}},
+                "responses": {"201": _json({"type": "object", "required": ["id"]}), "400": _ERRORS["400"]},
+            }
+        },
+        "/api/feedback.jsonl": {
+            "get": {
+                "summary": "Every vote as JSON Lines in the question-file format",
+                "security": _ADMIN,
+                "responses": {
+                    "200": {
+                        "description": "JSON Lines",
+                        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                    },
+                    **_WRITE_ERRORS,
+                },
             }
         },
         "/documents/{doc_id}": {

@@ -36,6 +36,7 @@ class Settings:
     llm_api_key: str = ""
     llm_model_path: str = ""
     llm_timeout_s: float = 60.0
+    upload_max_mb: int = 50
 
     @property
     def store_location(self) -> StoreLocation:
@@ -53,6 +54,16 @@ class Settings:
     def keyword_path(self) -> Path:
         """The keyword (BM25) index, beside the manifest: every process of a deployment shares it."""
         return self.data_dir / "keyword.sqlite"
+
+    @property
+    def uploads_path(self) -> Path:
+        """Files uploaded through the page or POST /api/documents; a reindex indexes them."""
+        return self.data_dir / "uploads"
+
+    @property
+    def feedback_path(self) -> Path:
+        """Thumbs up/down on answers, one JSON object per line."""
+        return self.data_dir / "feedback.jsonl"
 
     @property
     def sentence_path(self) -> Path:
@@ -80,6 +91,7 @@ class Settings:
             llm_api_key=env.get("KAZDE_LLM_API_KEY", ""),
             llm_model_path=env.get("KAZDE_LLM_MODEL_PATH", "").strip(),
             llm_timeout_s=float(_int(env, "KAZDE_LLM_TIMEOUT", 60)),
+            upload_max_mb=_int(env, "KAZDE_UPLOAD_MAX_MB", 50),
         )
 
 

@@ -1,0 +1,154 @@
+"""Write routes (upload, reindex, feedback export) behind the admin token; jobs; feedback votes.
+
+Every write needs `Authorization: Bearer <KAZDE_ADMIN_TOKEN>`: 401 without it, 403 with a wrong one, 403
+`writes_disabled` whenever no token is configured. The token travels in a header, never a cookie, so a
+page of another site cannot make a browser send it (no CSRF). Clients never name server paths: uploads
+are stored under KAZDE_DATA_DIR/uploads by their sanitised file name, and checked by content, not name.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+
+from ingest.loaders import SUPPORTED_SUFFIXES
+from service.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from service.feedback import FeedbackStore, validate_vote
+from service.jobs import Reindexer
+
+bp = Blueprint("admin", __name__)
+
+SNIFF_BYTES = 4096
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
+
+
+def _reindexer() -> Reindexer:
+    return current_app.extensions["kazde_reindexer"]
+
+
+def _settings() -> Any:
+    return current_app.extensions["kazde"].settings
+
+
+def require_admin() -> None:
+    """Raise unless the request carries the configured admin token."""
+    token = _settings().admin_token
+    if not token:
+        raise Forbidden(
+            "Write actions are disabled: the server has no admin token. Set KAZDE_ADMIN_TOKEN to enable them.",
+            code="writes_disabled",
+        )
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise Unauthorized("This action needs the admin token: Authorization: Bearer <token>.", code="unauthorized")
+    if not hmac.compare_digest(header[7:].strip().encode(), token.encode()):
+        raise Forbidden("The admin token is wrong.", code="wrong_token")
+
+
+def content_problem(name: str, head: bytes) -> str | None:
+    """Why a file's first bytes do not fit its type (None when they do)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type {suffix or '(no extension)'}; allowed: PDF, txt, md, html"
+    if suffix == ".pdf":
+        return None if b"%PDF-" in head[:1024] else "not a PDF: the content does not start with %PDF-"
+    if head.lstrip().startswith(b"%PDF-"):
+        return f"the content is a PDF, not {suffix} text"
+    if b"\x00" in head:
+        return "not a text file: it holds binary data"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sniffed bytes is fine; anything earlier is not UTF-8.
+        if exc.start < len(head) - 4:
+            return "not UTF-8 text"
+    return None
+
+
+def _save(upload: FileStorage, folder: Path) -> dict[str, Any]:
+    raw_name = upload.filename or ""
+    name = secure_filename(raw_name)
+    if not name or name.startswith("."):
+        return {"name": raw_name, "reason": "the file name is empty or not allowed"}
+    head = upload.stream.read(SNIFF_BYTES)
+    problem = content_problem(name, head)
+    if problem:
+        return {"name": raw_name, "reason": problem}
+    upload.stream.seek(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.part"
+    upload.save(tmp)
+    size = tmp.stat().st_size
+    if size == 0:
+        tmp.unlink()
+        return {"name": raw_name, "reason": "the file is empty"}
+    tmp.replace(folder / name)
+    return {"name": raw_name, "doc_id": name, "bytes": size}
+
+
+@bp.before_app_request
+def _upload_limit() -> None:
+    # Uploads get their own, larger limit (KAZDE_UPLOAD_MAX_MB); every other body stays at the app's 1 MiB.
+    if request.path == "/api/documents" and request.method == "POST":
+        request.max_content_length = _settings().upload_max_mb * 1024 * 1024
+
+
+@bp.post("/api/documents")
+def upload() -> tuple[Response, int]:
+    """Store uploaded files for indexing; `?reindex=1` (or form field reindex=1) starts a reindex too."""
+    require_admin()
+    files = request.files.getlist("files") or list(request.files.values())
+    if not files:
+        raise BadRequest("Send the files as multipart/form-data in the field 'files'.", code="no_files")
+    folder = _settings().uploads_path
+    results = [_save(f, folder) for f in files]
+    saved = [r for r in results if "doc_id" in r]
+    body: dict[str, Any] = {"saved": saved, "rejected": [r for r in results if "doc_id" not in r]}
+    if saved and (request.args.get("reindex") == "1" or request.form.get("reindex") == "1"):
+        body["job_id"] = _reindexer().start().job_id
+    return jsonify(body), (201 if saved else 400)
+
+
+@bp.post("/api/reindex")
+def reindex() -> tuple[Response, int]:
+    """Start a reindex of the index's sources and the uploads (the running job when one runs)."""
+    require_admin()
+    return jsonify({"job_id": _reindexer().start().job_id}), 202
+
+
+@bp.get("/api/jobs/<job_id>")
+def job(job_id: str) -> Response:
+    """A reindex job's state, progress and summary."""
+    found = _reindexer().jobs.get(job_id)
+    if found is None:
+        raise NotFound(f"No job with id {job_id!r}.", code="job_not_found")
+    return jsonify(found.to_json())
+
+
+@bp.post("/api/feedback")
+def feedback() -> tuple[Response, int]:
+    """Store a thumbs up or down on an answer, with its question, answer and citations."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.", code="invalid_json")
+    vote = validate_vote(body)
+    if isinstance(vote, str):
+        raise BadRequest(vote, code="invalid_feedback")
+    return jsonify({"id": FeedbackStore(_settings().feedback_path).add(vote)}), 201
+
+
+@bp.get("/api/feedback.jsonl")
+def feedback_export() -> Response:
+    """Every vote as JSON Lines in the question-file format (admin token required)."""
+    require_admin()
+    lines = "".join(FeedbackStore(_settings().feedback_path).export())
+    return Response(
+        lines,
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="kazde-feedback.jsonl"'},
+    )

@@ -1,0 +1,215 @@
+"""Write actions over real HTTP: the admin token, uploads checked by content, reindex jobs, feedback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BUNDLED_CORPUS, free_port
+
+TOKEN = "s3cret-token"
+FIXTURE_PDF = Path(__file__).parent / "fixtures" / "multilingual.pdf"
+SOME_DOCS = ("en_irin_2005_ethnic_Germans_special_report.txt", "ru_caravan_Den_skorbi_28_avgusta.txt")
+
+
+def _serve(settings) -> Iterator[str]:
+    from waitress.server import create_server
+
+    from service import create_app
+
+    server = create_server(create_app(settings), host="127.0.0.1", port=free_port(), threads=4)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # the loop's sockets closed under it at teardown
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        closing.set()
+        server.close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory, embedder) -> Iterator[str]:
+    """A small index (two corpus documents) served with an admin token and a 1 MB upload limit."""
+    from ingest import run
+    from service.index import open_index
+    from service.settings import Settings
+
+    root = tmp_path_factory.mktemp("admin")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in SOME_DOCS:
+        shutil.copy(BUNDLED_CORPUS / name, corpus / name)
+    settings = Settings(data_dir=root / "data", admin_token=TOKEN, upload_max_mb=1)
+    run([corpus], lambda reset: open_index(settings, reset=reset), settings.manifest_path, stamp=embedder[1])
+    yield from _serve(settings)
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory) -> Iterator[str]:
+    """A server with no admin token configured: every write is off."""
+    from service.settings import Settings
+
+    yield from _serve(Settings(data_dir=tmp_path_factory.mktemp("no-token")))
+
+
+def _call(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as res:
+            return res.status, res.read(), res.headers
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), err.headers
+
+
+def _json(method: str, url: str, payload: object | None = None, token: str | None = None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    body = None if payload is None else json.dumps(payload).encode()
+    status, raw, _ = _call(method, url, body=body, headers=headers)
+    return status, json.loads(raw)
+
+
+def _multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, content in files:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+        parts.append(head.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _upload(base: str, files: list[tuple[str, bytes]], token: str | None = TOKEN, query: str = ""):
+    body, ctype = _multipart(files)
+    headers = {"Content-Type": ctype}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    status, raw, _ = _call("POST", f"{base}/api/documents{query}", body=body, headers=headers)
+    return status, json.loads(raw)
+
+
+def _wait_for(base: str, job_id: str, timeout_s: float = 180) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status, job = _json("GET", f"{base}/api/jobs/{job_id}")
+        assert status == 200, job
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} still {job['state']} after {timeout_s} s: {job}")
+
+
+def test_without_a_configured_token_every_write_is_refused(open_server: str) -> None:
+    for method, path in (("POST", "/api/reindex"), ("GET", "/api/feedback.jsonl")):
+        status, body = _json(method, open_server + path, token="anything")
+        assert (status, body["error"]) == (403, "writes_disabled"), body
+    status, body = _upload(open_server, [("a.txt", b"text")])
+    assert (status, body["error"]) == (403, "writes_disabled")
+    assert _json("GET", open_server + "/api/documents")[1]["writes_enabled"] is False
+
+
+def test_writes_need_the_right_token(admin_server: str) -> None:
+    assert _json("POST", admin_server + "/api/reindex")[0] == 401
+    status, body = _json("POST", admin_server + "/api/reindex", token="wrong")
+    assert (status, body["error"]) == (403, "wrong_token")
+    assert _upload(admin_server, [("a.txt", b"text")], token=None)[0] == 401
+    assert _json("GET", admin_server + "/api/documents")[1]["writes_enabled"] is True
+
+
+def test_uploads_are_checked_by_content_not_by_name(admin_server: str) -> None:
+    status, body = _upload(
+        admin_server,
+        [
+            ("fake.pdf", b"just text pretending to be a PDF"),
+            ("tool.exe", b"MZ\x90\x00"),
+            ("report.txt", FIXTURE_PDF.read_bytes()),
+            ("../../etc/passwd.txt", b"root:x:0:0"),
+        ],
+    )
+    assert status == 201, body
+    reasons = {r["name"]: r["reason"] for r in body["rejected"]}
+    assert set(reasons) == {"fake.pdf", "tool.exe", "report.txt"}
+    assert "not a PDF" in reasons["fake.pdf"] and "unsupported file type .exe" in reasons["tool.exe"]
+    assert "is a PDF" in reasons["report.txt"]
+    # A client never names a server path: the name is reduced to a plain file name in the uploads folder.
+    assert [s["doc_id"] for s in body["saved"]] == ["etc_passwd.txt"]
+
+
+def test_an_upload_over_the_limit_is_a_413(admin_server: str) -> None:
+    status, body = _upload(admin_server, [("big.txt", b"a" * (1024 * 1024 + 10))])
+    assert status == 413, body
+
+
+def test_an_uploaded_pdf_is_reindexed_then_cited_at_its_page(admin_server: str) -> None:
+    status, body = _upload(admin_server, [("dku-fact-sheet.pdf", FIXTURE_PDF.read_bytes())], query="?reindex=1")
+    assert status == 201 and body["saved"][0]["doc_id"] == "dku-fact-sheet.pdf", body
+    job = _wait_for(admin_server, body["job_id"])
+    assert job["state"] == "done", job
+    assert job["summary"]["added"] >= 1 and job["summary"]["failed"] == 0, job
+    assert job["progress"]["done"] == job["progress"]["total"] > 0
+    docs = {d["doc_id"]: d for d in _json("GET", admin_server + "/api/documents")[1]["documents"]}
+    assert docs["dku-fact-sheet.pdf"]["status"] == "indexed" and docs["dku-fact-sheet.pdf"]["pages"] >= 2
+    assert set(SOME_DOCS) <= set(docs)  # the documents indexed before are still there
+    status, answer = _json(
+        "POST", admin_server + "/api/ask", {"question": "Wann wurde die Deutsch-Kasachische Universität gegründet?"}
+    )
+    assert status == 200 and not answer["abstained"], answer
+    cited = answer["citations"][0]
+    assert (cited["doc_id"], cited["page"]) == ("dku-fact-sheet.pdf", 1) and "1999" in cited["quote"]
+
+
+def test_a_second_reindex_request_while_one_runs_gets_the_running_job(admin_server: str) -> None:
+    first = _json("POST", admin_server + "/api/reindex", token=TOKEN)
+    second = _json("POST", admin_server + "/api/reindex", token=TOKEN)
+    assert first[0] == second[0] == 202
+    job = _wait_for(admin_server, first[1]["job_id"])
+    assert job["state"] == "done", job
+    if second[1]["job_id"] != first[1]["job_id"]:  # the first had already finished
+        assert _wait_for(admin_server, second[1]["job_id"])["state"] == "done"
+
+
+def test_unknown_jobs_are_404(admin_server: str) -> None:
+    for job_id in ("0" * 32, "g" * 32, "x"):
+        status, body = _json("GET", f"{admin_server}/api/jobs/{job_id}")
+        assert (status, body["error"]) == (404, "job_not_found")
+
+
+def test_feedback_is_stored_and_exported_as_question_file_lines(admin_server: str) -> None:
+    assert _json("POST", admin_server + "/api/feedback", {"rating": "meh", "question": "q"})[0] == 400
+    assert _json("POST", admin_server + "/api/feedback", {"rating": "up"})[0] == 400
+    cite = {"n": 1, "doc_id": "dku-fact-sheet.pdf", "page": 1, "quote": "gegründet 1999"}
+    up = {"rating": "up", "question": "Wann?", "answer": "gegründet 1999 [1]", "citations": [cite]}
+    down = {"rating": "down", "question": "Wer?", "answer": "Keine Ahnung", "citations": []}
+    for vote in (up, down):
+        status, body = _json("POST", admin_server + "/api/feedback", vote)
+        assert status == 201 and body["id"].startswith("fb-")
+    assert _call("GET", admin_server + "/api/feedback.jsonl")[0] == 401
+    status, raw, headers = _call(
+        "GET", admin_server + "/api/feedback.jsonl", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert status == 200 and headers["Content-Type"].startswith("application/x-ndjson")
+    rows = [json.loads(line) for line in raw.decode().splitlines()]
+    assert [(r["question"], r["gold_docs"], r["answers"]) for r in rows[-2:]] == [
+        ("Wann?", ["dku-fact-sheet.pdf"], ["gegründet 1999"]),
+        ("Wer?", [], []),
+    ]
+    assert rows[-1]["review"] is True and all(r["id"].startswith("fb-") for r in rows)
