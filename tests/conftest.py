@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,36 @@ def live_server(indexed_corpus: Path) -> Iterator[str]:
     finally:
         server.close()
         thread.join(timeout=10)
+
+
+# The browser tests use the first of these that the service answers (not abstains).
+ANSWERABLE = [
+    "When did the Goethe-Institut open in Almaty?",
+    "Wann trat das Kulturabkommen von 1994 in Kraft?",
+    "When was the German-Kazakh University founded?",
+    "Wann wurde die Deutsch-Kasachische Universität gegründet?",
+]
+
+
+def post_json(url: str, body: dict) -> tuple[int, dict]:
+    """POST a JSON body; the status and the JSON reply (error replies included)."""
+    import json
+    import urllib.error
+
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as res:
+            return res.status, json.load(res)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+@pytest.fixture(scope="session")
+def answered(live_server: str) -> tuple[str, dict[str, Any]]:
+    """A question the service currently answers with citations, and its /api/ask response."""
+    for question in ANSWERABLE:
+        status, data = post_json(f"{live_server}/api/ask", {"question": question})
+        assert status == 200, data
+        if not data["abstained"] and data["citations"]:
+            return question, data
+    pytest.fail(f"the service abstained on every one of {ANSWERABLE}; the browser tests need one answered question")

@@ -11,7 +11,6 @@
 
   const MAX_HISTORY = 20; // the API's limit on history turns
   const SNIPPET_CHARS = 180;
-  const CITATION_MARKER = /\[(\d+(?:\s*[,;]\s*\d+)*)\]/g;
   const LANG_CODE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
   const NARROW = window.matchMedia("(max-width: 960px)"); // keep in step with app.css
 
@@ -24,6 +23,13 @@
     question: $("question"),
     send: $("send"),
     newConversation: $("new-conversation"),
+    stop: $("stop"),
+    themeToggle: $("theme-toggle"),
+    openConversations: $("open-conversations"),
+    conversationsDialog: $("conversations-dialog"),
+    closeConversations: $("close-conversations"),
+    conversationList: $("conversation-list"),
+    conversationsEmpty: $("conversations-empty"),
     corpusCount: $("corpus-count"),
     panel: $("source-panel"),
     panelHeading: $("source-panel-heading"),
@@ -38,8 +44,10 @@
     sourceLinks: $("source-links"),
   };
 
-  const state = { busy: false, history: [], opener: null };
+  const state = { busy: false, history: [], opener: null, conversationId: null, turns: 0, controller: null };
   const filterPanel = window.KazdeFilters.mount({ t, uiLang, h, endonyms: ENDONYMS });
+  const conversations = window.KazdeConversations;
+  const THEME_KEY = "kazde.theme";
 
   // ---- small DOM helpers (textContent only) ----
 
@@ -149,21 +157,15 @@
     return article;
   }
 
-  /** The answer text with each [n] that names a citation turned into a button that opens it. */
+  /**
+   * The answer as safe Markdown (web/static/markdown.js), each [n] that names a citation of this answer
+   * turned into a button that opens it; any other [n] stays text.
+   */
   function answerParagraph(data, byN) {
-    const p = h("p", { className: "answer-text" });
-    setLang(p, data.language);
-    const text = data.answer;
-    let last = 0;
-    for (const match of text.matchAll(CITATION_MARKER)) {
-      const numbers = match[1].split(/\s*[,;]\s*/).map(Number);
-      if (!numbers.every((n) => byN.has(n))) continue; // not a citation of this answer: leave the text alone
-      p.append(text.slice(last, match.index));
-      for (const n of numbers) p.append(citationButton(data, byN.get(n)));
-      last = match.index + match[0].length;
-    }
-    p.append(text.slice(last));
-    return p;
+    const body = h("div", { className: "answer-text" });
+    setLang(body, data.language);
+    body.append(...window.KazdeMarkdown.render(data.answer, (n) => (byN.has(n) ? citationButton(data, byN.get(n)) : null)));
+    return body;
   }
 
   function citationButton(data, citation) {
@@ -238,7 +240,75 @@
     );
   }
 
-  function answerMessage(data, question) {
+  /** The answer and its sources as plain text, for the clipboard. */
+  function answerAsText(data) {
+    const lines = [data.answer];
+    for (const c of data.citations) {
+      const page = Number.isInteger(c.page) ? `, ${t("page", { page: c.page })}` : "";
+      lines.push(`[${c.n}] ${c.title || c.doc_id}${page}${isHttpUrl(c.source) ? ` — ${c.source}` : ""}`);
+    }
+    return lines.join("\n");
+  }
+
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // No clipboard API (or no permission): the old way, through a selected, off-screen text area.
+      const area = h("textarea", { className: "visually-hidden", attrs: { readonly: "", "aria-hidden": "true" } });
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      const ok = document.execCommand("copy");
+      area.remove();
+      return ok;
+    }
+  }
+
+  /** Copy, thumbs up and thumbs down under an answer; a vote is stored on the server and in the chat. */
+  function answerActions(data, question, turn) {
+    const status = h("span", { className: "action-status", attrs: { role: "status", "aria-live": "polite" } });
+    const copy = h("button", { className: "action-button copy", text: t("copy"), attrs: { type: "button" } });
+    copy.addEventListener("click", async () => {
+      status.textContent = (await copyText(answerAsText(data))) ? t("copied") : t("copyFailed");
+    });
+    const votes = ["up", "down"].map((rating) => {
+      const button = h("button", {
+        className: `action-button vote vote-${rating}`,
+        text: t(rating === "up" ? "helpful" : "notHelpful"),
+        attrs: { type: "button", "aria-pressed": String(turn.rating === rating), "data-rating": rating },
+      });
+      button.addEventListener("click", () => vote(rating));
+      return button;
+    });
+    async function vote(rating) {
+      const body = {
+        rating,
+        question,
+        answer: data.answer,
+        query: data.query || "",
+        citations: data.citations.map((c) => ({ n: c.n, doc_id: c.doc_id, page: c.page, quote: c.quote })),
+      };
+      try {
+        const response = await fetch("/api/feedback", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        if (!response.ok) throw new Error(String(response.status));
+        for (const b of votes) b.setAttribute("aria-pressed", String(b.dataset.rating === rating));
+        status.textContent = t("thanks");
+        turn.rating = rating;
+        if (turn.conversationId) conversations.updateTurn(turn.conversationId, turn.index, { rating });
+      } catch {
+        status.textContent = t("feedbackFailed");
+      }
+    }
+    return h("div", { className: "answer-actions" }, copy, ...votes, status);
+  }
+
+  function answerMessage(data, question, turn = {}) {
     const { article, bubble } = assistantShell(data.abstained ? "abstained" : "answered");
     const byN = new Map(data.citations.map((c) => [c.n, c]));
     if (data.abstained) bubble.append(h("p", { className: "abstained-label", text: t("noAnswer") }));
@@ -255,6 +325,7 @@
     }
     if (data.citations.length) bubble.append(sourcesList(data));
     if (data.abstained && data.passages.length) bubble.append(closestList(data));
+    bubble.append(answerActions(data, question, turn));
     return article;
   }
 
@@ -287,6 +358,8 @@
   function setBusy(busy) {
     state.busy = busy;
     ui.send.disabled = busy;
+    ui.send.hidden = busy;
+    ui.stop.hidden = !busy;
     ui.form.classList.toggle("busy", busy);
     ui.log.setAttribute("aria-busy", String(busy));
   }
@@ -301,11 +374,14 @@
     const payload = { question, history: state.history.slice(-MAX_HISTORY) };
     if (filters) payload.filters = filters;
     let reply;
+    const controller = new AbortController();
+    state.controller = controller;
     try {
       const response = await fetch("/api/ask/stream", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify(payload),
+        signal: controller.signal,
       });
       if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
         let data = null;
@@ -319,22 +395,41 @@
       } else {
         const { data, error } = await readStream(response, loading);
         if (isAnswer(data)) {
-          reply = answerMessage(data, question);
+          const turn = remember(question, filters, data);
+          reply = answerMessage(data, question, turn);
           state.history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
         } else {
           const message = error && typeof error.message === "string" && error.message ? error.message : t("networkError");
           reply = errorMessage(message, question, filters);
         }
       }
-    } catch {
-      reply = errorMessage(t("networkError"), question, filters);
+    } catch (error) {
+      reply = controller.signal.aborted ? stoppedMessage(loading) : errorMessage(t("networkError"), question, filters);
     } finally {
       loading.remove();
+      state.controller = null;
       setBusy(false);
     }
     addMessage(reply);
     // Show the question with the start of its answer; a long answer is read from the top, not the end.
     (asked || reply).scrollIntoView({ block: "start" });
+  }
+
+  /** What was written before the user pressed Stop, marked as stopped (not kept in the history). */
+  function stoppedMessage(loading) {
+    const { article, bubble } = assistantShell("stopped");
+    const partial = loading.querySelector(".answer-text.streaming");
+    if (partial && partial.textContent) bubble.append(h("p", { className: "answer-text", text: partial.textContent }));
+    bubble.append(h("p", { className: "stopped-label", text: t("stopped") }));
+    return article;
+  }
+
+  /** Keep the turn in this browser's conversations; the turn object the answer's feedback updates. */
+  function remember(question, filters, data) {
+    state.conversationId = conversations.addTurn(state.conversationId, { question, filters, data });
+    const turn = { conversationId: state.conversationId, index: state.turns, rating: null };
+    state.turns += 1;
+    return turn;
   }
 
   /** Reads Server-Sent Events: `token` text is shown as it comes (as text, never HTML), `final` is the answer. */
@@ -384,10 +479,71 @@
   function resetConversation() {
     if (state.busy) return;
     state.history = [];
+    state.conversationId = null;
+    state.turns = 0;
     for (const node of ui.log.querySelectorAll(".message")) node.remove();
     ui.welcome.hidden = false;
     resetPanel();
     ui.question.focus();
+  }
+
+  /** Show an earlier conversation as it was answered, and continue it. */
+  function openConversation(id) {
+    const saved = conversations.get(id);
+    if (!saved || state.busy) return;
+    resetConversation();
+    state.conversationId = saved.id;
+    saved.turns.forEach((turn, index) => {
+      if (!turn || typeof turn.question !== "string" || !isAnswer(turn.data)) return;
+      addMessage(userMessage(turn.question, turn.filters));
+      const handle = { conversationId: saved.id, index, rating: turn.rating || null };
+      addMessage(answerMessage(turn.data, turn.question, handle));
+      state.history.push({ role: "user", content: turn.question }, { role: "assistant", content: turn.data.answer });
+    });
+    state.turns = saved.turns.length;
+  }
+
+  function renderConversationList() {
+    const items = conversations.list();
+    ui.conversationsEmpty.hidden = items.length > 0;
+    ui.conversationList.replaceChildren(
+      ...items.map((c) => {
+        const open = h("button", { className: "conversation-open", text: c.title || "…", attrs: { type: "button" } });
+        open.addEventListener("click", () => {
+          ui.conversationsDialog.close();
+          openConversation(c.id);
+        });
+        const when = new Date(c.updated || c.created || 0).toLocaleString(uiLang);
+        const remove = h("button", {
+          className: "ghost-button conversation-delete",
+          text: t("delete"),
+          attrs: { type: "button", "aria-label": t("deleteConversation", { title: c.title || "" }) },
+        });
+        remove.addEventListener("click", () => {
+          conversations.remove(c.id);
+          if (state.conversationId === c.id) resetConversation();
+          renderConversationList();
+        });
+        return h("li", { className: "conversation-item" }, open, h("span", { className: "conversation-when", text: when }), remove);
+      }),
+    );
+  }
+
+  // ---- theme ----
+
+  function applyTheme(theme) {
+    document.documentElement.dataset.theme = theme;
+    ui.themeToggle.setAttribute("aria-pressed", String(theme === "dark"));
+  }
+
+  function initialTheme() {
+    try {
+      const saved = window.localStorage.getItem(THEME_KEY);
+      if (saved === "light" || saved === "dark") return saved;
+    } catch {
+      /* storage blocked */
+    }
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
   }
 
   // ---- the source panel ----
@@ -558,6 +714,25 @@
   });
 
   ui.newConversation.addEventListener("click", resetConversation);
+  ui.stop.addEventListener("click", () => {
+    if (state.controller) state.controller.abort();
+  });
+  ui.themeToggle.addEventListener("click", () => {
+    const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+    applyTheme(next);
+    try {
+      window.localStorage.setItem(THEME_KEY, next);
+    } catch {
+      /* the choice lasts for this page only */
+    }
+  });
+  ui.openConversations.addEventListener("click", () => {
+    renderConversationList();
+    ui.conversationsDialog.showModal();
+  });
+  ui.closeConversations.addEventListener("click", () => ui.conversationsDialog.close());
+  ui.conversationsDialog.addEventListener("close", () => ui.openConversations.focus());
+  window.KazdeDocuments.mount({ t, h, onIndexChanged: loadDocuments });
   ui.closePanel.addEventListener("click", () => closePanel());
   ui.panel.parentElement.addEventListener("click", (event) => {
     // On narrow screens the panel lies over the chat; a click on the dimmed backdrop lands on .layout itself.
@@ -567,6 +742,7 @@
     if (event.key === "Escape" && ui.panel.classList.contains("open")) closePanel();
   });
 
+  applyTheme(initialTheme());
   applyStrings();
   loadDocuments();
   ui.question.focus();
