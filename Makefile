@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval clean browser-deps local-llm
+.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval clean browser-deps local-llm serve-prod reliability
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,12 @@ ingest: venv ## Index the bundled corpus (incremental)
 run: venv ## Index the bundled corpus if needed, then serve the web chat on http://127.0.0.1:8000 (KAZDE_PORT)
 	$(KAZDE) ingest
 	$(KAZDE) serve
+
+serve-prod: venv ## Production topology on loopback: a Chroma server, an ingest, gunicorn workers (KAZDE_PORT)
+	$(PY) -m service.prod
+
+reliability: venv ## The full reliability suite (load, reindex under load, kill -9, real PDFs, schemathesis, Chroma restart) -> docs/reliability.md
+	$(PY) -m reliability
 
 browser-deps: ## Chromium and its driver for the browser tests (apt-get when root, else says what to install)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, stream_with_context
+from flask import Blueprint, Response, current_app, g, jsonify, request, send_file, stream_with_context
 
 from ingest.doctype import DOC_TYPES
 from ingest.manifest import load as load_manifest
+from service import metrics
 from service.asking import DEFAULT_K, MAX_K, AskResult, Kazde
-from service.errors import BadRequest, KazdeError, NotFound, Unavailable
+from service.errors import BadRequest, KazdeError, NotFound, RateLimited
 from service.openapi import OPENAPI
 from service.retrieval import FILTER_KEYS
 from vectorstore import StoreError
@@ -106,11 +108,28 @@ def _validate_history(history: Any) -> list[dict[str, str]]:
     return history
 
 
+def _limit_rate() -> None:
+    limiter = current_app.extensions.get("kazde_rate_limiter")
+    if limiter is not None:
+        try:
+            limiter.check(request.remote_addr or "unknown")
+        except RateLimited:
+            metrics.RATE_LIMITED.inc()
+            raise
+
+
+def _record(result: AskResult) -> None:
+    a = result.answer
+    metrics.record_ask(result.timings_ms, a.abstained, len(result.passages), len(a.citations))
+
+
 @bp.post("/api/ask")
 def ask() -> Response:
     """Answer a question with cited passages."""
+    _limit_rate()
     question, k, filters, history = validate_ask(_json_body())
     result = kazde().ask(question, k=k, filters=filters, history=history)
+    _record(result)
     return jsonify(result.to_json())
 
 
@@ -121,22 +140,31 @@ def ask_stream() -> Response:
     The request is validated and the index opened before the stream starts, so those errors are plain JSON
     4xx/5xx responses; a failure after that arrives as an `error` event.
     """
+    _limit_rate()
     question, k, filters, history = validate_ask(_json_body())
     service = kazde()
     service.store()  # a missing or unreachable index is a 503 here, before any event
+    started = metrics.started_at()
 
     def events() -> Iterator[str]:
+        outcome: dict[str, Any] = {}
         try:
             for event in service.ask_stream(question, k=k, filters=filters, history=history):
                 if isinstance(event, AskResult):
+                    _record(event)
+                    outcome = g.pop("kazde_ask", {})
                     yield _sse("final", event.to_json())
                 else:
                     yield _sse("token", {"text": event})
         except KazdeError as exc:
+            outcome = {"error": exc.code}
             yield _sse("error", exc.to_json())
         except Exception:  # the stream has begun: report, never leave the client hanging
             log.exception("streamed answer failed")
+            outcome = {"error": "internal_error"}
             yield _sse("error", {"error": "internal_error", "message": "The answer could not be completed."})
+        finally:
+            metrics.log_request("/api/ask/stream", 200, time.perf_counter() - started, outcome)
 
     response = Response(stream_with_context(events()), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
@@ -155,7 +183,7 @@ def healthz() -> Response:
     try:
         chunks = store.count()
     except StoreError as exc:
-        raise Unavailable(str(exc), code="index_unreachable") from exc
+        raise kazde().unreachable(exc) from exc
     return jsonify({"status": "ok", "chunks": chunks, "embedder": store.stamp})
 
 

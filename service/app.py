@@ -8,12 +8,14 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from service import metrics
 from service.admin import bp as admin_bp
 from service.api import bp as api_bp
 from service.asking import Kazde
 from service.errors import KazdeError
 from service.jobs import Reindexer
 from service.pages import bp as pages_bp
+from service.ratelimit import RateLimiter
 from service.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -34,13 +36,23 @@ def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> 
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["kazde"] = kazde = kazde or Kazde(settings)
     app.extensions["kazde_reindexer"] = Reindexer(kazde.settings)
+    if kazde.settings.rate_limit:
+        app.extensions["kazde_rate_limiter"] = RateLimiter(
+            kazde.settings.data_dir / "ratelimit.sqlite", kazde.settings.rate_limit
+        )
+    metrics.install(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(pages_bp)
 
     @app.errorhandler(KazdeError)
-    def _kazde_error(exc: KazdeError) -> tuple[Response, int]:
-        return jsonify(exc.to_json()), exc.status
+    def _kazde_error(exc: KazdeError) -> Response:
+        response = jsonify(exc.to_json())
+        response.status_code = exc.status
+        retry = exc.extra.get("retry_after_s")
+        if isinstance(retry, int):
+            response.headers["Retry-After"] = str(retry)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:

@@ -74,12 +74,7 @@ class Kazde:
         try:
             held = passage_count(location)
         except StoreError as exc:
-            fix = (
-                f"start it (chroma run --port {self.settings.chroma_port}) or unset KAZDE_CHROMA_HOST"
-                if self.settings.chroma_host
-                else "check KAZDE_DATA_DIR"
-            )
-            raise Unavailable(f"{exc}. To fix: {fix}.", code="index_unreachable") from exc
+            raise self.unreachable(exc) from exc
         if not held:
             raise Unavailable(
                 f"The index at {location.describe()} is empty. To fix: run `kazde ingest` (or `make run`).",
@@ -93,6 +88,15 @@ class Kazde:
             raise Unavailable(str(exc), code="index_unreachable") from exc
         store.warm_up()
         return store
+
+    def unreachable(self, exc: Exception) -> Unavailable:
+        """The 503 for an index that cannot be read, with what fixes it."""
+        fix = (
+            f"start the Chroma server (chroma run --port {self.settings.chroma_port}) or unset KAZDE_CHROMA_HOST"
+            if self.settings.chroma_host
+            else "check KAZDE_DATA_DIR"
+        )
+        return Unavailable(f"{exc}. To fix: {fix}.", code="index_unreachable")
 
     def answerer(self) -> Answerer:
         """The generative answerer when KAZDE_LLM_* configure one, else the extractive default."""
@@ -175,7 +179,7 @@ class Kazde:
         try:
             passages = retrieve(store, self.scorer(), query, k=k, filters=filters, language=language)
         except StoreError as exc:
-            raise Unavailable(str(exc), code="index_unreachable") from exc
+            raise self.unreachable(exc) from exc
         t1 = time.perf_counter()
         answer: Answer | None = None
         stream = getattr(answerer, "stream", None)

@@ -140,6 +140,9 @@ class Reindexer:
         finally:
             job.finished_at = time.time()
             self.jobs.save(job)
+            from service.metrics import record_ingest
+
+            record_ingest(job.summary, job.state)
             with self._lock:
                 self._running = None
             if self.on_done is not None:

@@ -12,6 +12,7 @@ _ERROR = {
 _ERRORS = {
     "400": {"description": "Bad request", "content": {"application/json": {"schema": _ERROR}}},
     "503": {"description": "Index missing or unreachable", "content": {"application/json": {"schema": _ERROR}}},
+    "429": {"description": "Over KAZDE_RATE_LIMIT", "content": {"application/json": {"schema": _ERROR}}},
 }
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _ADMIN = [{"adminToken": []}]
@@ -234,5 +235,11 @@ OPENAPI: dict[str, Any] = {
             }
         },
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}},
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics: request latency, answers, abstentions, ingest counts and failures",
+                "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+            }
+        },
     },
 }

@@ -37,6 +37,7 @@ class Settings:
     llm_model_path: str = ""
     llm_timeout_s: float = 60.0
     upload_max_mb: int = 50
+    rate_limit: int = 0  # questions per minute per client; 0: off
 
     @property
     def store_location(self) -> StoreLocation:
@@ -92,6 +93,7 @@ class Settings:
             llm_model_path=env.get("KAZDE_LLM_MODEL_PATH", "").strip(),
             llm_timeout_s=float(_int(env, "KAZDE_LLM_TIMEOUT", 60)),
             upload_max_mb=_int(env, "KAZDE_UPLOAD_MAX_MB", 50),
+            rate_limit=_int(env, "KAZDE_RATE_LIMIT", 0) if env.get("KAZDE_RATE_LIMIT", "").strip() else 0,
         )
 
 

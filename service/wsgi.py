@@ -1,5 +1,24 @@
-"""The one module-level app, for WSGI servers (`waitress-serve service.wsgi:app`, gunicorn)."""
+"""The one module-level app, for WSGI servers (`waitress-serve service.wsgi:app`, gunicorn).
+
+With KAZDE_WARM_UP=1 (service/prod.py sets it) each worker loads the index and the models in the background as
+it boots, so that no user's question waits for them.
+"""
+
+import logging
+import os
+import threading
 
 from service.app import create_app
 
 app = create_app()
+
+
+def _warm_up() -> None:
+    try:
+        app.extensions["kazde"].ask("warm-up")
+    except Exception as exc:  # an index not there yet is reported on the first real request
+        logging.getLogger(__name__).warning("warm-up failed: %s", exc)
+
+
+if os.environ.get("KAZDE_WARM_UP") == "1":
+    threading.Thread(target=_warm_up, name="kazde-warm-up", daemon=True).start()

@@ -1,0 +1,219 @@
+"""The suite's checks, (a) to (f) of the reliability issue; each returns its figures as a dict."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from reliability.load import run_load
+from reliability.topology import BIN, TOKEN, Topology, http
+
+
+def load(topo: Topology, questions: list[str], *, clients: int, seconds: float) -> dict[str, Any]:
+    """(a) Concurrent clients on /api/ask: errors, latency, the web service's memory before and after."""
+    before = topo.web_rss_mb()
+    report = run_load(topo.base, questions, clients=clients, seconds=seconds)
+    return report.summary() | {
+        "clients": clients,
+        "seconds": seconds,
+        "rss_before_mb": round(before, 1),
+        "rss_after_mb": round(topo.web_rss_mb(), 1),
+        "first_errors": report.first_errors,
+    }
+
+
+def reindex_under_load(topo: Topology, corpus: Path, questions: list[str], *, clients: int) -> dict[str, Any]:
+    """(b) Every document of the corpus changed and reindexed while the clients keep asking."""
+    for path in sorted(corpus.iterdir()):
+        if path.is_file():
+            with path.open("a", encoding="utf-8") as f:
+                f.write(f"\n\n(Revised for the reliability run, {time.time():.0f}.)\n")
+    stop = threading.Event()
+    box: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: box.update(report=run_load(topo.base, questions, clients=clients, seconds=3600, stop=stop))
+    )
+    worker.start()
+    time.sleep(1.0)  # the load is running before the reindex starts
+    started = time.perf_counter()
+    try:
+        summary = topo.ingest(corpus)
+    finally:
+        seconds = time.perf_counter() - started
+        stop.set()
+        worker.join()
+    report = box["report"]
+    return report.summary() | {
+        "clients": clients,
+        "reindex_seconds": round(seconds, 1),
+        "documents_reindexed": summary["updated"],
+        "first_errors": report.first_errors,
+    }
+
+
+def _snapshot(data_dir: Path) -> dict[str, tuple[str | None, dict[str, Any]]]:
+    from vectorstore import StoreLocation, make_embedder, open_store
+
+    model, stamp = make_embedder()
+    store = open_store(StoreLocation(path=data_dir / "chroma"), model, stamp, keyword_path=data_dir / "keyword.sqlite")
+    records = {i: (t, m) for i, m, t in store.iter_records(with_text=True)}
+    if store.keyword.ids() != set(records):
+        records["<keyword index differs from Chroma>"] = (None, {})
+    return records
+
+
+def kill_9(root: Path, corpus: Path, *, runs: int, seed: int = 7) -> dict[str, Any]:
+    """(c) `kazde ingest` killed with SIGKILL at random moments, then run again: the index equals a clean build."""
+    import os
+
+    rng = random.Random(seed)
+
+    def env(data: Path) -> dict[str, str]:
+        return dict(os.environ) | {"KAZDE_DATA_DIR": str(data), "KAZDE_CHROMA_HOST": ""}
+
+    clean_dir = root / "kill9-clean"
+    started = time.perf_counter()
+    subprocess.run([str(BIN / "kazde"), "ingest", str(corpus)], env=env(clean_dir), check=True, capture_output=True)
+    full = time.perf_counter() - started
+    clean = _snapshot(clean_dir)
+    results = []
+    for run in range(runs):
+        data = root / f"kill9-{run}"
+        proc = subprocess.Popen(
+            [str(BIN / "kazde"), "ingest", str(corpus)],
+            env=env(data),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        moment = rng.uniform(0.05, 0.95) * full
+        time.sleep(moment)
+        landed = proc.poll() is None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        subprocess.run([str(BIN / "kazde"), "ingest", str(corpus)], env=env(data), check=True, capture_output=True)
+        results.append({"at_s": round(moment, 2), "mid_run": landed, "identical": _snapshot(data) == clean})
+        shutil.rmtree(data, ignore_errors=True)
+    return {
+        "runs": runs,
+        "identical": sum(r["identical"] for r in results),
+        "killed_mid_run": sum(r["mid_run"] for r in results),
+        "full_run_s": round(full, 1),
+        "chunks": len(clean),
+        "details": results,
+    }
+
+
+def pdfs(topo: Topology, pdf_dir: Path, names: list[str], questions: list[str]) -> dict[str, Any]:
+    """(d) Real-world PDFs indexed into the served index while two clients ask: each indexed or failed with why."""
+    folder = topo.root / "pdfs"
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(pdf_dir / name, folder / name)
+    stop = threading.Event()
+    box: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: box.update(report=run_load(topo.base, questions, clients=2, seconds=3600, stop=stop))
+    )
+    worker.start()
+    started = time.perf_counter()
+    try:
+        summary = topo.ingest(folder)
+    finally:
+        seconds = time.perf_counter() - started
+        stop.set()
+        worker.join()
+    from ingest.manifest import load as load_manifest
+
+    docs = load_manifest(topo.data / "manifest.json").docs
+    outcome = {n: docs[n] for n in names if n in docs}
+    failed = {n: e.reason for n, e in outcome.items() if e.failed}
+    indexed = [n for n, e in outcome.items() if not e.failed]
+    report = box["report"]
+    return {
+        "files": len(names),
+        "accounted": len(outcome),
+        "indexed": len(indexed),
+        "failed": len(failed),
+        "failed_without_reason": sum(1 for r in failed.values() if not r),
+        "reasons": failed,
+        "ingest_seconds": round(seconds, 1),
+        "summary_failed": summary["failed"],
+        "service_errors": report.errors,
+        "service_requests": report.requests,
+    }
+
+
+def _server_errors(topo: Topology) -> int:
+    """5xx responses the service counted (its /metrics, every worker)."""
+    import urllib.request
+
+    with urllib.request.urlopen(topo.base + "/metrics", timeout=30) as res:
+        text = res.read().decode()
+    pattern = re.compile(r'^kazde_http_request_duration_seconds_count\{[^}]*status="5\d\d"[^}]*\} ([0-9.e+]+)$', re.M)
+    return int(sum(float(v) for v in pattern.findall(text)))
+
+
+def schemathesis(topo: Topology, *, max_examples: int) -> dict[str, Any]:
+    """(e) Schemathesis against /openapi.json: no response may be a 5xx."""
+    before = _server_errors(topo)
+    cmd = [str(BIN / "schemathesis"), "run", topo.base + "/openapi.json", "--checks", "not_a_server_error"]
+    cmd += ["--max-examples", str(max_examples), "--phases", "examples,coverage,fuzzing", "--seed", "1"]
+    cmd += ["--request-timeout", "60", "--suppress-health-check", "all"]
+    # With the admin token the write routes are fuzzed too (uploads of random files, reindex jobs).
+    cmd += ["--header", f"Authorization: Bearer {TOKEN}"]
+    started = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - started
+    tail = (res.stdout + res.stderr)[-3000:]
+    return {
+        "exit_code": res.returncode,
+        "server_errors": _server_errors(topo) - before,
+        "max_examples": max_examples,
+        "seconds": round(seconds, 1),
+        "output_tail": tail,
+    }
+
+
+def chroma_restart(topo: Topology, questions: list[str], *, down_s: float = 5.0) -> dict[str, Any]:
+    """(f) The Chroma server stopped under load and started again: 503s while it is down, then recovery."""
+    stop = threading.Event()
+    box: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: box.update(report=run_load(topo.base, questions, clients=4, seconds=3600, stop=stop))
+    )
+    worker.start()
+    time.sleep(2.0)
+    topo.stop_chroma()
+    down: dict[int, int] = {}
+    messages: set[str] = set()
+    until = time.monotonic() + down_s
+    while time.monotonic() < until:
+        status, body = http("POST", topo.base + "/api/ask", {"question": questions[0]}, timeout=60)
+        down[status] = down.get(status, 0) + 1
+        if status == 503:
+            messages.add(str(body.get("message", ""))[:200])
+        time.sleep(0.2)
+    topo.start_chroma()
+    back = time.monotonic()
+    recovered = None
+    while time.monotonic() - back < 60:
+        if http("POST", topo.base + "/api/ask", {"question": questions[0]}, timeout=60)[0] == 200:
+            recovered = time.monotonic() - back
+            break
+        time.sleep(0.2)
+    stop.set()
+    worker.join()
+    return {
+        "statuses_while_down": down,
+        "message_while_down": sorted(messages)[:1],
+        "recovered_after_s": None if recovered is None else round(recovered, 2),
+        "load_requests": box["report"].requests,
+        "load_statuses": dict(box["report"].statuses),
+    }
