@@ -29,6 +29,27 @@ def load(topo: Topology, questions: list[str], *, clients: int, seconds: float) 
     }
 
 
+SPINNING = {"KAZDE_MODEL_THREADS": "2", "OMP_WAIT_POLICY": "ACTIVE"}
+
+
+def worker_tuning(topo: Topology, questions: list[str], *, clients: int, seconds: float) -> dict[str, Any]:
+    """The load of (a) again with each worker's embedders on 2 threads that spin while waiting (the defaults
+    of a single process), for comparison with service/prod.py's 1 thread per worker that sleeps."""
+    saved = dict(topo.env)
+    topo.stop_web()
+    topo.env |= SPINNING
+    try:
+        topo.start_web()
+        topo.warm_up(questions[0])
+        report = run_load(topo.base, questions, clients=clients, seconds=seconds)
+    finally:
+        topo.stop_web()
+        topo.env = saved
+        topo.start_web()
+        topo.warm_up(questions[0])
+    return report.summary() | {"clients": clients, "seconds": seconds, "settings": SPINNING}
+
+
 def reindex_under_load(topo: Topology, corpus: Path, questions: list[str], *, clients: int) -> dict[str, Any]:
     """(b) Every document of the corpus changed and reindexed while the clients keep asking."""
     for path in sorted(corpus.iterdir()):

@@ -19,6 +19,7 @@ from tests.conftest import BUNDLED_CORPUS, free_port
 TOKEN = "s3cret-token"
 FIXTURE_PDF = Path(__file__).parent / "fixtures" / "multilingual.pdf"
 SOME_DOCS = ("en_irin_2005_ethnic_Germans_special_report.txt", "ru_caravan_Den_skorbi_28_avgusta.txt")
+DATA_DIRS: dict[str, Path] = {}  # the admin server's data directory, for tests that reach behind the API
 
 
 def _serve(settings) -> Iterator[str]:
@@ -59,6 +60,7 @@ def admin_server(tmp_path_factory, embedder) -> Iterator[str]:
     for name in SOME_DOCS:
         shutil.copy(BUNDLED_CORPUS / name, corpus / name)
     settings = Settings(data_dir=root / "data", admin_token=TOKEN, upload_max_mb=1)
+    DATA_DIRS["admin"] = settings.data_dir
     run([corpus], lambda reset: open_index(settings, reset=reset), settings.manifest_path, stamp=embedder[1])
     yield from _serve(settings)
 
@@ -185,6 +187,19 @@ def test_a_second_reindex_request_while_one_runs_gets_the_running_job(admin_serv
     assert job["state"] == "done", job
     if second[1]["job_id"] != first[1]["job_id"]:  # the first had already finished
         assert _wait_for(admin_server, second[1]["job_id"])["state"] == "done"
+
+
+def test_a_reindex_while_another_process_writes_fails_at_once_with_the_reason(admin_server: str) -> None:
+    from ingest import WriterLock
+
+    with WriterLock(DATA_DIRS["admin"]):  # this test process plays the other writer (a `kazde ingest`)
+        status, body = _json("POST", admin_server + "/api/reindex", token=TOKEN)
+        assert status == 202
+        job = _wait_for(admin_server, body["job_id"], timeout_s=30)
+    assert job["state"] == "failed" and "another ingest" in job["error"], job
+    # The lock released, the next reindex runs.
+    status, body = _json("POST", admin_server + "/api/reindex", token=TOKEN)
+    assert _wait_for(admin_server, body["job_id"])["state"] == "done"
 
 
 def test_unknown_jobs_are_404(admin_server: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,16 @@ __all__ = [
 _BUNDLED_MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 
+def model_threads() -> int:
+    """Threads each embedder computes with: KAZDE_MODEL_THREADS, else 2 (one process using both cores).
+
+    Several worker processes on few cores each get fewer (`make serve-prod` gives cores / workers): threads
+    of different processes waiting on each other cost more than they bring.
+    """
+    raw = os.environ.get("KAZDE_MODEL_THREADS", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else 2
+
+
 class UniversalSentenceEncoderEmbeddings(Embeddings):
     """Google's Universal Sentence Encoder multilingual v3 (pure numpy, offline, 512 dimensions).
 
@@ -33,8 +44,8 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
     the English-only MiniLM, at about three times its speed (../shared/MODELS.md).
     """
 
-    def __init__(self, threads: int = 2, batch_size: int = 256) -> None:
-        self.threads = threads
+    def __init__(self, threads: int | None = None, batch_size: int = 256) -> None:
+        self.threads = threads or model_threads()
         self.batch_size = batch_size
 
     @cached_property
@@ -72,8 +83,8 @@ class MultilingualE5Embeddings(Embeddings):
     (vectorstore/sentences.py). The engine is not known to be safe across threads, so calls take turns.
     """
 
-    def __init__(self, threads: int = 2) -> None:
-        self.threads = threads
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads or model_threads()
         self._lock = threading.Lock()
 
     @cached_property
