@@ -103,10 +103,10 @@ class Topology:
 
     def start_web(self, timeout: float = 180) -> None:
         """gunicorn workers through service/prod.py (which finds the Chroma server up and leaves it alone)."""
-        log = (self.root / "logs" / "web.log").open("ab")
         cmd = [sys.executable, "-m", "service.prod", "--skip-ingest", "--workers", str(self.workers)]
         cmd += ["--threads", str(self.threads)]
-        self.web = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with (self.root / "logs" / "web.log").open("ab") as log:  # the child keeps its own descriptor
+            self.web = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while http("GET", self.base + "/healthz", timeout=5)[0] != 200:
             if self.web.poll() is not None or time.monotonic() > deadline:
