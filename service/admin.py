@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from ingest.loaders import SUPPORTED_SUFFIXES
+from service.api import limit_rate
 from service.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from service.feedback import FeedbackStore, validate_vote
 from service.jobs import Reindexer
@@ -132,7 +133,12 @@ def job(job_id: str) -> Response:
 
 @bp.post("/api/feedback")
 def feedback() -> tuple[Response, int]:
-    """Store a thumbs up or down on an answer, with its question, answer and citations."""
+    """Store a thumbs up or down on an answer, with its question, answer and citations.
+
+    Open to every user of the page, like asking (a vote is not an admin action); KAZDE_RATE_LIMIT counts
+    votes together with questions, so neither can flood the server.
+    """
+    limit_rate()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")

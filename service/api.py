@@ -108,7 +108,8 @@ def _validate_history(history: Any) -> list[dict[str, str]]:
     return history
 
 
-def _limit_rate() -> None:
+def limit_rate() -> None:
+    """Count this request against the client's KAZDE_RATE_LIMIT (429 over it)."""
     limiter = current_app.extensions.get("kazde_rate_limiter")
     if limiter is not None:
         try:
@@ -126,7 +127,7 @@ def _record(result: AskResult) -> None:
 @bp.post("/api/ask")
 def ask() -> Response:
     """Answer a question with cited passages."""
-    _limit_rate()
+    limit_rate()
     question, k, filters, history = validate_ask(_json_body())
     result = kazde().ask(question, k=k, filters=filters, history=history)
     _record(result)
@@ -140,7 +141,7 @@ def ask_stream() -> Response:
     The request is validated and the index opened before the stream starts, so those errors are plain JSON
     4xx/5xx responses; a failure after that arrives as an `error` event.
     """
-    _limit_rate()
+    limit_rate()
     question, k, filters, history = validate_ask(_json_body())
     service = kazde()
     service.store()  # a missing or unreachable index is a 503 here, before any event

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,11 +139,13 @@ class Store:
     def search_vector(self, vector: Sequence[float], k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to an embedded query, best first."""
         try:
-            res = self._collection.query(
-                query_embeddings=[[float(x) for x in vector]],
-                n_results=k,
-                where=where or None,
-                include=["documents", "metadatas", "distances"],
+            res = _retrying(
+                lambda: self._collection.query(
+                    query_embeddings=[[float(x) for x in vector]],
+                    n_results=k,
+                    where=where or None,
+                    include=["documents", "metadatas", "distances"],
+                )
             )
         except Exception as exc:  # connection errors and server faults alike: the caller reports a 503
             raise StoreUnavailable(f"the index could not be searched: {_short(exc)}") from exc
@@ -162,8 +165,10 @@ class Store:
         if not ids:
             return []
         try:
-            res = self._collection.get(
-                ids=list(ids), where=where or None, include=["documents", "metadatas", "embeddings"]
+            res = _retrying(
+                lambda: self._collection.get(
+                    ids=list(ids), where=where or None, include=["documents", "metadatas", "embeddings"]
+                )
             )
         except Exception as exc:
             raise StoreUnavailable(f"the index could not be read: {_short(exc)}") from exc
@@ -307,6 +312,25 @@ def _existing(location: StoreLocation) -> tuple[Any, Any]:
         return client, client.get_collection(COLLECTION)
     except Exception:  # no collection yet: an empty index, not an error
         return client, None
+
+
+# A Chroma server reading records that a writer deletes at that moment (a reindex replacing a document's
+# passages) can fail with "Error executing plan: Internal error: Error finding id"; read again, it succeeds.
+# Found by the reliability suite (reliability/checks.py, a reindex under load): 1 in ~200 questions.
+_TRANSIENT = ("Error finding id",)
+RETRIES = 3
+
+
+def _retrying(call: Callable[[], Any]) -> Any:
+    """call(), again after a short pause when it fails in a way a concurrent write explains."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return call()
+        except Exception as exc:
+            if attempt == RETRIES or not any(t in str(exc) for t in _TRANSIENT):
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _short(exc: BaseException) -> str:

@@ -1,0 +1,100 @@
+"""Production concerns over real HTTP: the rate limit shared by workers, /metrics, one JSON log line a request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import free_port, post_json
+
+
+@contextmanager
+def _server(settings) -> Iterator[str]:
+    from waitress.server import create_server
+
+    from service import create_app
+
+    server = create_server(create_app(settings), host="127.0.0.1", port=free_port(), threads=2)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        closing.set()
+        server.close()
+        thread.join(timeout=10)
+
+
+def test_the_rate_limit_is_shared_by_workers_and_answers_429_with_retry_after(tmp_path: Path) -> None:
+    from service.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", rate_limit=3)  # no index: each question is a 503 until the limit
+    with _server(settings) as one, _server(settings) as two:  # two processes' worth of apps on one data dir
+        statuses = [post_json(f"{base}/api/ask", {"question": "Wann?"})[0] for base in (one, two, one)]
+        assert statuses == [503, 503, 503]
+        req = urllib.request.Request(
+            f"{two}/api/ask", data=b'{"question": "Wann?"}', headers={"Content-Type": "application/json"}
+        )
+        try:
+            urllib.request.urlopen(req, timeout=30)
+            raise AssertionError("the fourth question was not limited")
+        except urllib.error.HTTPError as err:
+            body = json.load(err)
+            assert err.code == 429 and body["error"] == "rate_limited", body
+            assert 1 <= int(err.headers["Retry-After"]) <= 61
+        assert post_json(f"{one}/api/feedback", {"rating": "up", "question": "q"})[0] == 429
+    # Off unless set: the same data directory without a limit answers again.
+    with _server(Settings(data_dir=tmp_path / "data")) as base:
+        assert post_json(f"{base}/api/ask", {"question": "Wann?"})[0] == 503
+
+
+def test_metrics_count_answers_and_time_requests_by_route(live_server: str, answered) -> None:
+    question, _ = answered
+    assert post_json(f"{live_server}/api/ask", {"question": question})[0] == 200
+    with urllib.request.urlopen(f"{live_server}/metrics", timeout=30) as res:
+        assert res.headers["Content-Type"].startswith("text/plain")
+        text = res.read().decode()
+    answered_count = next(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith('kazde_answers_total{outcome="answered"}')
+    )
+    assert answered_count >= 1
+    assert 'kazde_http_request_duration_seconds_count{method="POST",route="/api/ask",status="200"}' in text
+    assert "kazde_retrieval_seconds_bucket" in text and "kazde_ingest_jobs_total" in text
+
+
+def test_every_request_is_one_json_log_line_with_its_timings(live_server: str, answered) -> None:
+    question, _ = answered
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    handler = Keep()
+    logging.getLogger("kazde.access").addHandler(handler)
+    try:
+        post_json(f"{live_server}/api/ask", {"question": question})
+        post_json(f"{live_server}/api/ask", {"question": ""})
+    finally:
+        logging.getLogger("kazde.access").removeHandler(handler)
+    ok, bad = (json.loads(line) for line in lines[-2:])
+    assert (ok["route"], ok["status"], ok["abstained"]) == ("/api/ask", 200, False)
+    assert ok["citations"] >= 1 and ok["passages"] >= 1 and ok["retrieval_ms"] > 0 and ok["ms"] >= ok["retrieval_ms"]
+    assert (bad["route"], bad["status"]) == ("/api/ask", 400) and "retrieval_ms" not in bad
