@@ -9,11 +9,29 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reliability.load import run_load
+from reliability.load import LoadReport, run_load
 from reliability.topology import BIN, TOKEN, Topology, http
+
+
+@contextmanager
+def background_load(topo: Topology, questions: list[str], clients: int) -> Iterator[dict[str, LoadReport]]:
+    """Clients asking in the background while the block runs; the report is in the yielded dict afterwards."""
+    stop = threading.Event()
+    box: dict[str, LoadReport] = {}
+    worker = threading.Thread(
+        target=lambda: box.update(report=run_load(topo.base, questions, clients=clients, seconds=3600, stop=stop))
+    )
+    worker.start()
+    try:
+        yield box
+    finally:
+        stop.set()
+        worker.join()
 
 
 def load(topo: Topology, questions: list[str], *, clients: int, seconds: float) -> dict[str, Any]:
@@ -56,20 +74,11 @@ def reindex_under_load(topo: Topology, corpus: Path, questions: list[str], *, cl
         if path.is_file():
             with path.open("a", encoding="utf-8") as f:
                 f.write(f"\n\n(Revised for the reliability run, {time.time():.0f}.)\n")
-    stop = threading.Event()
-    box: dict[str, Any] = {}
-    worker = threading.Thread(
-        target=lambda: box.update(report=run_load(topo.base, questions, clients=clients, seconds=3600, stop=stop))
-    )
-    worker.start()
-    time.sleep(1.0)  # the load is running before the reindex starts
-    started = time.perf_counter()
-    try:
+    with background_load(topo, questions, clients) as box:
+        time.sleep(1.0)  # the load is running before the reindex starts
+        started = time.perf_counter()
         summary = topo.ingest(corpus)
-    finally:
         seconds = time.perf_counter() - started
-        stop.set()
-        worker.join()
     report = box["report"]
     return report.summary() | {
         "clients": clients,
@@ -137,19 +146,10 @@ def pdfs(topo: Topology, pdf_dir: Path, names: list[str], questions: list[str]) 
     folder.mkdir(exist_ok=True)
     for name in names:
         shutil.copy(pdf_dir / name, folder / name)
-    stop = threading.Event()
-    box: dict[str, Any] = {}
-    worker = threading.Thread(
-        target=lambda: box.update(report=run_load(topo.base, questions, clients=2, seconds=3600, stop=stop))
-    )
-    worker.start()
-    started = time.perf_counter()
-    try:
+    with background_load(topo, questions, 2) as box:
+        started = time.perf_counter()
         summary = topo.ingest(folder)
-    finally:
         seconds = time.perf_counter() - started
-        stop.set()
-        worker.join()
     from ingest.manifest import load as load_manifest
 
     docs = load_manifest(topo.data / "manifest.json").docs
@@ -204,19 +204,26 @@ def schemathesis(topo: Topology, *, max_examples: int) -> dict[str, Any]:
 
 def chroma_restart(topo: Topology, questions: list[str], *, down_s: float = 5.0) -> dict[str, Any]:
     """(f) The Chroma server stopped under load and started again: 503s while it is down, then recovery."""
-    stop = threading.Event()
-    box: dict[str, Any] = {}
-    worker = threading.Thread(
-        target=lambda: box.update(report=run_load(topo.base, questions, clients=4, seconds=3600, stop=stop))
-    )
-    worker.start()
-    time.sleep(2.0)
+    with background_load(topo, questions, 4) as box:
+        time.sleep(2.0)
+        down, messages, recovered = _outage(topo, questions[0], down_s)
+    return {
+        "statuses_while_down": down,
+        "message_while_down": sorted(messages)[:1],
+        "recovered_after_s": None if recovered is None else round(recovered, 2),
+        "load_requests": box["report"].requests,
+        "load_statuses": dict(box["report"].statuses),
+    }
+
+
+def _outage(topo: Topology, question: str, down_s: float) -> tuple[dict[int, int], set[str], float | None]:
+    """Stop the Chroma server for down_s, start it again: statuses while down, their messages, time to recover."""
     topo.stop_chroma()
     down: dict[int, int] = {}
     messages: set[str] = set()
     until = time.monotonic() + down_s
     while time.monotonic() < until:
-        status, body = http("POST", topo.base + "/api/ask", {"question": questions[0]}, timeout=60)
+        status, body = http("POST", topo.base + "/api/ask", {"question": question}, timeout=60)
         down[status] = down.get(status, 0) + 1
         if status == 503:
             messages.add(str(body.get("message", ""))[:200])
@@ -225,16 +232,8 @@ def chroma_restart(topo: Topology, questions: list[str], *, down_s: float = 5.0)
     back = time.monotonic()
     recovered = None
     while time.monotonic() - back < 60:
-        if http("POST", topo.base + "/api/ask", {"question": questions[0]}, timeout=60)[0] == 200:
+        if http("POST", topo.base + "/api/ask", {"question": question}, timeout=60)[0] == 200:
             recovered = time.monotonic() - back
             break
         time.sleep(0.2)
-    stop.set()
-    worker.join()
-    return {
-        "statuses_while_down": down,
-        "message_while_down": sorted(messages)[:1],
-        "recovered_after_s": None if recovered is None else round(recovered, 2),
-        "load_requests": box["report"].requests,
-        "load_statuses": dict(box["report"].statuses),
-    }
+    return down, messages, recovered

@@ -141,25 +141,42 @@ def indexed_corpus(tmp_path_factory, embedder) -> Path:
     return data
 
 
-@pytest.fixture(scope="session")
-def live_server(indexed_corpus: Path) -> Iterator[str]:
-    """The real app under the real WSGI server (waitress) on a free loopback port; yields its base URL."""
+@contextmanager
+def serve_app(settings: Any, threads: int = 4) -> Iterator[str]:
+    """The real app for `settings` under the real WSGI server (waitress) on a free loopback port; its base URL."""
     import threading
 
     from waitress.server import create_server
 
     from service import create_app
-    from service.settings import Settings
 
-    app = create_app(Settings(data_dir=indexed_corpus))
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = create_server(create_app(settings), host="127.0.0.1", port=free_port(), threads=threads)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # the loop's sockets closed under it at teardown
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        closing.set()
         server.close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(indexed_corpus: Path) -> Iterator[str]:
+    """The real app over the bundled corpus under waitress on a free loopback port; yields its base URL."""
+    from service.settings import Settings
+
+    with serve_app(Settings(data_dir=indexed_corpus)) as base:
+        yield base
 
 
 # The browser tests use the first of these that the service answers (not abstains).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,37 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED_CORPUS, free_port
+from tests.conftest import BUNDLED_CORPUS, serve_app
 
 TOKEN = "s3cret-token"
 FIXTURE_PDF = Path(__file__).parent / "fixtures" / "multilingual.pdf"
 SOME_DOCS = ("en_irin_2005_ethnic_Germans_special_report.txt", "ru_caravan_Den_skorbi_28_avgusta.txt")
 DATA_DIRS: dict[str, Path] = {}  # the admin server's data directory, for tests that reach behind the API
-
-
-def _serve(settings) -> Iterator[str]:
-    from waitress.server import create_server
-
-    from service import create_app
-
-    server = create_server(create_app(settings), host="127.0.0.1", port=free_port(), threads=4)
-    closing = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except (OSError, ValueError):  # the loop's sockets closed under it at teardown
-            if not closing.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        closing.set()
-        server.close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +36,8 @@ def admin_server(tmp_path_factory, embedder) -> Iterator[str]:
     settings = Settings(data_dir=root / "data", admin_token=TOKEN, upload_max_mb=1)
     DATA_DIRS["admin"] = settings.data_dir
     run([corpus], lambda reset: open_index(settings, reset=reset), settings.manifest_path, stamp=embedder[1])
-    yield from _serve(settings)
+    with serve_app(settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +45,8 @@ def open_server(tmp_path_factory) -> Iterator[str]:
     """A server with no admin token configured: every write is off."""
     from service.settings import Settings
 
-    yield from _serve(Settings(data_dir=tmp_path_factory.mktemp("no-token")))
+    with serve_app(Settings(data_dir=tmp_path_factory.mktemp("no-token"))) as base:
+        yield base
 
 
 def _call(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None):

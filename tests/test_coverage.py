@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 from service.answering import ExtractiveAnswerer
 from service.coverage import names_in, unmentioned_names
-from service.ranking import ScoredSentence, pair_offset
-from service.retrieval import Passage
+from service.ranking import pair_offset
+from tests.conftest import post_json
+from tests.test_answering import _passage
 
 STUDENTS = "Der DAAD ermöglicht jedes Jahr rund 90 Studierenden aus Kasachstan einen Studienaufenthalt in Deutschland."
-
-
-def _passage(text: str, score: float = 2.0) -> Passage:
-    return Passage(
-        doc_id="a.txt",
-        title="a",
-        page=1,
-        source="",
-        language="de",
-        text=text,
-        score=score,
-        start=0,
-        end=len(text),
-        sentences=[ScoredSentence(0, len(text), score)],
-    )
 
 
 def test_names_are_latin_acronyms_and_latin_words_in_a_cyrillic_question() -> None:
@@ -45,7 +28,7 @@ def test_a_name_is_mentioned_across_scripts_and_small_spelling_differences() -> 
 
 def test_a_strong_match_that_never_names_what_is_asked_about_is_an_abstention() -> None:
     answerer = ExtractiveAnswerer()
-    passages = [_passage(STUDENTS)]
+    passages = [_passage("a.txt", STUDENTS, 2.0)]
     assert not answerer.answer("Wie viele Studierende schickt der DAAD?", passages, "de").abstained
     answer = answerer.answer("Сколько студентов приехало в Казахстан по программе Erasmus+?", passages, "ru")
     assert answer.abstained and not answer.citations
@@ -60,12 +43,6 @@ def test_a_sentence_in_another_language_gains_the_measured_gap_share() -> None:
 
 def test_the_service_says_the_documents_never_mention_an_unknown_programme(live_server) -> None:
     question = "Сколько немецких студентов приехало в Казахстан по программе Erasmus+ в 2020 году?"
-    req = urllib.request.Request(
-        live_server + "/api/ask",
-        data=json.dumps({"question": question}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=60) as res:
-        body = json.loads(res.read())
-    assert body["abstained"] and body["citations"] == []
+    status, body = post_json(live_server + "/api/ask", {"question": question})
+    assert status == 200 and body["abstained"] and body["citations"] == []
     assert "“Erasmus+”" in body["answer"] and body["passages"], body

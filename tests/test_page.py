@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import BUNDLED_CORPUS, free_port
+from tests.conftest import BUNDLED_CORPUS, serve_app
 from tests.test_browser import WAIT_S, ask_in_page, console_errors, open_page, start_browser, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,31 +38,6 @@ HOSTILE = (
 HOSTILE_QUESTION = "Wann wurde das Puppentheater Karaganda gegründet?"
 
 
-def _serve(settings) -> Iterator[str]:
-    from waitress.server import create_server
-
-    from service import create_app
-
-    server = create_server(create_app(settings), host="127.0.0.1", port=free_port(), threads=4)
-    closing = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except (OSError, ValueError):
-            if not closing.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        closing.set()
-        server.close()
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def admin_site(tmp_path_factory, embedder) -> Iterator[tuple[str, Path]]:
     """Two corpus documents plus the hostile one, served with an admin token; (base URL, data dir)."""
@@ -79,7 +53,7 @@ def admin_site(tmp_path_factory, embedder) -> Iterator[tuple[str, Path]]:
     (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     settings = Settings(data_dir=root / "data", admin_token=TOKEN)
     run([corpus], lambda reset: open_index(settings, reset=reset), settings.manifest_path, stamp=embedder[1])
-    for base in _serve(settings):
+    with serve_app(settings) as base:
         yield base, settings.data_dir
 
 

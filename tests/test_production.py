@@ -4,47 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import free_port, post_json
-
-
-@contextmanager
-def _server(settings) -> Iterator[str]:
-    from waitress.server import create_server
-
-    from service import create_app
-
-    server = create_server(create_app(settings), host="127.0.0.1", port=free_port(), threads=2)
-    closing = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except (OSError, ValueError):
-            if not closing.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        closing.set()
-        server.close()
-        thread.join(timeout=10)
+from tests.conftest import post_json, serve_app
 
 
 def test_the_rate_limit_is_shared_by_workers_and_answers_429_with_retry_after(tmp_path: Path) -> None:
     from service.settings import Settings
 
     settings = Settings(data_dir=tmp_path / "data", rate_limit=3)  # no index: each question is a 503 until the limit
-    with _server(settings) as one, _server(settings) as two:  # two processes' worth of apps on one data dir
+    with serve_app(settings) as one, serve_app(settings) as two:  # two processes' worth of apps on one data dir
         statuses = [post_json(f"{base}/api/ask", {"question": "Wann?"})[0] for base in (one, two, one)]
         assert statuses == [503, 503, 503]
         req = urllib.request.Request(
@@ -59,7 +30,7 @@ def test_the_rate_limit_is_shared_by_workers_and_answers_429_with_retry_after(tm
             assert 1 <= int(err.headers["Retry-After"]) <= 61
         assert post_json(f"{one}/api/feedback", {"rating": "up", "question": "q"})[0] == 429
     # Off unless set: the same data directory without a limit answers again.
-    with _server(Settings(data_dir=tmp_path / "data")) as base:
+    with serve_app(Settings(data_dir=tmp_path / "data")) as base:
         assert post_json(f"{base}/api/ask", {"question": "Wann?"})[0] == 503
 
 

@@ -5,6 +5,7 @@
 
 (() => {
   const { pickLanguage, translator, ENDONYMS } = window.KazdeI18n;
+  const { isHttpUrl } = window.KazdeMarkdown;
   const browserLanguages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
   const uiLang = pickLanguage(browserLanguages);
   const t = translator(uiLang);
@@ -76,16 +77,6 @@
     const cut = flat.slice(0, SNIPPET_CHARS);
     const space = cut.lastIndexOf(" ");
     return `${(space > SNIPPET_CHARS * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
-  }
-
-  function isHttpUrl(value) {
-    if (typeof value !== "string") return false;
-    try {
-      const url = new URL(value);
-      return url.protocol === "http:" || url.protocol === "https:";
-    } catch {
-      return false;
-    }
   }
 
   function documentHref(docId, page) {
