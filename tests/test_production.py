@@ -69,3 +69,16 @@ def test_every_request_is_one_json_log_line_with_its_timings(live_server: str, a
     assert (ok["route"], ok["status"], ok["abstained"]) == ("/api/ask", 200, False)
     assert ok["citations"] >= 1 and ok["passages"] >= 1 and ok["retrieval_ms"] > 0 and ok["ms"] >= ok["retrieval_ms"]
     assert (bad["route"], bad["status"]) == ("/api/ask", 400) and "retrieval_ms" not in bad
+
+
+def test_a_request_body_over_the_limit_is_a_413_and_the_service_stays_up(live_server: str, answered) -> None:
+    from service.app import MAX_REQUEST_BYTES
+
+    huge = json.dumps({"question": "x" * (MAX_REQUEST_BYTES + 10)}).encode()
+    req = urllib.request.Request(f"{live_server}/api/ask", data=huge, headers={"Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(req, timeout=30)
+        raise AssertionError("an over-long body was accepted")
+    except urllib.error.HTTPError as err:
+        assert err.code == 413 and json.load(err)["error"] == "request_entity_too_large"
+    assert post_json(f"{live_server}/api/ask", {"question": answered[0]})[0] == 200
