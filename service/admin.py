@@ -17,23 +17,23 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from ingest.loaders import SUPPORTED_SUFFIXES
-from service.api import limit_rate
+from service.api import json_body, kazde, limit_rate
 from service.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from service.feedback import FeedbackStore, validate_vote
 from service.jobs import Reindexer
+from service.settings import Settings
 
 bp = Blueprint("admin", __name__)
 
 SNIFF_BYTES = 4096
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
 
 
 def _reindexer() -> Reindexer:
     return current_app.extensions["kazde_reindexer"]
 
 
-def _settings() -> Any:
-    return current_app.extensions["kazde"].settings
+def _settings() -> Settings:
+    return kazde().settings
 
 
 def require_admin() -> None:
@@ -139,10 +139,7 @@ def feedback() -> tuple[Response, int]:
     votes together with questions, so neither can flood the server.
     """
     limit_rate()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.", code="invalid_json")
-    vote = validate_vote(body)
+    vote = validate_vote(json_body())
     if isinstance(vote, str):
         raise BadRequest(vote, code="invalid_feedback")
     return jsonify({"id": FeedbackStore(_settings().feedback_path).add(vote)}), 201

@@ -32,7 +32,8 @@ def kazde() -> Kazde:
     return current_app.extensions["kazde"]
 
 
-def _json_body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
+    """The request's JSON object (400 invalid_json otherwise)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
@@ -128,7 +129,7 @@ def _record(result: AskResult) -> None:
 def ask() -> Response:
     """Answer a question with cited passages."""
     limit_rate()
-    question, k, filters, history = validate_ask(_json_body())
+    question, k, filters, history = validate_ask(json_body())
     result = kazde().ask(question, k=k, filters=filters, history=history)
     _record(result)
     return jsonify(result.to_json())
@@ -142,7 +143,7 @@ def ask_stream() -> Response:
     4xx/5xx responses; a failure after that arrives as an `error` event.
     """
     limit_rate()
-    question, k, filters, history = validate_ask(_json_body())
+    question, k, filters, history = validate_ask(json_body())
     service = kazde()
     service.store()  # a missing or unreachable index is a 503 here, before any event
     started = metrics.started_at()

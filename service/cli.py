@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -54,6 +53,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
     """Index files and folders (default: the bundled corpus), incrementally by content hash."""
     from ingest import IngestError, WriterBusy, WriterLock
     from ingest import run as run_ingest
+    from service.index import index_opener, index_stamp
     from vectorstore import StoreError
 
     settings = _settings()
@@ -62,9 +62,9 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
         with WriterLock(settings.data_dir), _ProgressBar() as bar:
             report = run_ingest(
                 targets,
-                _store_opener(settings),
+                index_opener(settings),
                 settings.manifest_path,
-                stamp=_stamp(settings),
+                stamp=index_stamp(settings),
                 rebuild=rebuild,
                 progress=bar.update,
                 parse_timeout_s=settings.parse_timeout_s,
@@ -76,25 +76,6 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
     _print_ingest_summary(summary, err=as_json)
     if as_json:
         _emit_json(summary)
-
-
-def _stamp(settings: Settings) -> str:
-    from vectorstore import DEFAULT_EMBEDDER
-
-    if settings.embedding_model == DEFAULT_EMBEDDER:
-        return DEFAULT_EMBEDDER
-    from vectorstore import make_embedder
-
-    return make_embedder(settings.embedding_model)[1]
-
-
-def _store_opener(settings: Settings) -> Callable[[bool], Any]:
-    def open_(reset: bool) -> Any:
-        from service.index import open_index
-
-        return open_index(settings, reset=reset)
-
-    return open_
 
 
 class _ProgressBar:

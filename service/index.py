@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from service.settings import Settings
@@ -34,3 +35,19 @@ def open_index(settings: Settings, *, reset: bool = False) -> Store:
         keyword_path=settings.keyword_path,
         sentences=sentence_index(settings),
     )
+
+
+def index_stamp(settings: Settings) -> str:
+    """The embedder stamp an ingest writes (the default's without loading it)."""
+    from vectorstore import DEFAULT_EMBEDDER
+
+    if settings.embedding_model == DEFAULT_EMBEDDER:
+        return DEFAULT_EMBEDDER
+    from vectorstore import make_embedder
+
+    return make_embedder(settings.embedding_model)[1]
+
+
+def index_opener(settings: Settings) -> Callable[[bool], Store]:
+    """What ingest.run opens the store with: open_index for these settings."""
+    return lambda reset: open_index(settings, reset=reset)

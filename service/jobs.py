@@ -103,8 +103,8 @@ class Reindexer:
     def _run(self, job: Job) -> None:
         from ingest import IngestError, WriterBusy, WriterLock
         from ingest import run as run_ingest
-        from service.index import open_index
-        from vectorstore import DEFAULT_EMBEDDER, StoreError, make_embedder
+        from service.index import index_opener, index_stamp
+        from vectorstore import StoreError
 
         s = self.settings
         last = [0.0]
@@ -119,13 +119,12 @@ class Reindexer:
         try:
             job.state = "running"
             self.jobs.save(job)
-            stamp = DEFAULT_EMBEDDER if s.embedding_model == DEFAULT_EMBEDDER else make_embedder(s.embedding_model)[1]
             with WriterLock(s.data_dir):
                 report = run_ingest(
                     reindex_targets(s),
-                    lambda reset: open_index(s, reset=reset),
+                    index_opener(s),
                     s.manifest_path,
-                    stamp=stamp,
+                    stamp=index_stamp(s),
                     progress=progress,
                     parse_timeout_s=s.parse_timeout_s,
                     parse_memory_mb=s.parse_memory_mb,

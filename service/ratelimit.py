@@ -7,7 +7,6 @@ transaction per question.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
@@ -23,23 +22,15 @@ class RateLimiter:
     def __init__(self, path: Path, per_minute: int) -> None:
         self.per_minute = per_minute
         self._connections = ThreadConnections(path)
-        self._ready: set[int] = set()
-
-    def _db(self) -> sqlite3.Connection:
-        db = self._connections.get()
-        if id(db) not in self._ready:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS hits "
-                "(client TEXT, window INTEGER, count INTEGER, PRIMARY KEY (client, window))"
-            )
-            self._ready.add(id(db))
-        return db
+        self._connections.get().execute(
+            "CREATE TABLE IF NOT EXISTS hits (client TEXT, window INTEGER, count INTEGER, PRIMARY KEY (client, window))"
+        )
 
     def check(self, client: str) -> None:
         """Count a question from `client`; raise RateLimited (429) when it is over the limit."""
         now = time.time()
         window = int(now // WINDOW_S)
-        db = self._db()
+        db = self._connections.get()
         db.execute("DELETE FROM hits WHERE window < ?", (window - 1,))
         (count,) = db.execute(
             "INSERT INTO hits VALUES (?, ?, 1) ON CONFLICT (client, window) DO UPDATE SET count = count + 1 "
