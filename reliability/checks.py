@@ -89,13 +89,15 @@ def reindex_under_load(topo: Topology, corpus: Path, questions: list[str], *, cl
 
 
 def _snapshot(data_dir: Path) -> dict[str, tuple[str | None, dict[str, Any]]]:
-    from vectorstore import StoreLocation, make_embedder, open_store
+    from service.index import open_index
+    from service.settings import Settings
 
-    model, stamp = make_embedder()
-    store = open_store(StoreLocation(path=data_dir / "chroma"), model, stamp, keyword_path=data_dir / "keyword.sqlite")
+    store = open_index(Settings(data_dir=data_dir))
     records = {i: (t, m) for i, m, t in store.iter_records(with_text=True)}
-    if store.keyword.ids() != set(records):
+    if store.keyword is None or store.keyword.ids() != set(records):
         records["<keyword index differs from Chroma>"] = (None, {})
+    if store.second_count() != len(records) or len(store.second_vectors(list(records))) != len(records):
+        records["<second-embedder passages differ from Chroma>"] = (None, {})
     return records
 
 

@@ -104,7 +104,8 @@ def _print_ingest_summary(summary: dict[str, Any], *, err: bool) -> None:
     rows = [(k, summary[k]) for k in ("added", "updated", "unchanged", "removed", "failed")]
     rows += [("chunks written", summary["chunks"])]
     if summary["sentences"]:
-        rows += [("sentences encoded", f"{summary['sentences']} ({summary['sentence_seconds']} s)")]
+        # The seconds are the whole last step: the new sentences and the new passages' second-embedder vectors.
+        rows += [("sentences encoded", f"{summary['sentences']} ({summary['sentence_seconds']} s with passages)")]
     rows += [("seconds", summary["seconds"])]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]

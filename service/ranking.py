@@ -111,8 +111,13 @@ class SentenceScorer:
         chunk_scores: list[float],
         languages: list[str] | None = None,
         question_language: str = "",
+        *,
+        second_vector: np.ndarray | None = None,
     ) -> list[list[ScoredSentence]]:
-        """For each passage text (in languages[i]), its sentences with scores, best first."""
+        """For each passage text (in languages[i]), its sentences with scores, best first.
+
+        `second_vector` is the question's vector by the sentence index's embedder, when the caller has it.
+        """
         spans = [scorable_spans(text) for text in texts]
         flat = [texts[i][s.start : s.end] for i, ss in enumerate(spans) for s in ss]
         if not flat:
@@ -120,7 +125,9 @@ class SentenceScorer:
         q = query_vector / (np.linalg.norm(query_vector) + 1e-9)
         sims = self._vectors(flat) @ q
         if self.sentences is not None:
-            second = self.sentences.vectors(flat) @ self.sentences.query(question)
+            if second_vector is None:
+                second_vector = self.sentences.query(question)
+            second = self.sentences.vectors(flat) @ second_vector
             sims = sims + W_SECOND * (second - SECOND_BASE)
         asks_when = bool(_ASKS_WHEN.search(question))
         years = years_asked(question)

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COLLECTION = "kazde_passages"
+# The same passages embedded by the second embedder (the sentence index's), written by the ingest's last step.
+# Searched beside the first, it finds the passages that the default embedder ranks low across languages
+# (docs/benchmarks.md, "Cross-lingual retrieval (XQuAD)"). The mean of a passage's sentence vectors would cost no
+# model time, but ranked worse: XQuAD de→ru recall@5 0.907 against 0.938 for the passage's own vector.
+SECOND_COLLECTION = "kazde_passages_second"
+_SECOND_BATCH = 64  # passages encoded and written together: a killed run loses at most this much work
 _PAGE = 5000  # rows per read when walking the whole collection
 
 
@@ -84,9 +90,11 @@ class Store:
         stamp: str,
         keyword: KeywordIndex | None = None,
         sentences: SentenceIndex | None = None,
+        second: Any = None,
     ) -> None:
         self._client = client
         self._collection = collection
+        self._second = second
         self.embedder = embedder
         self.stamp = stamp
         self.keyword = keyword
@@ -115,6 +123,9 @@ class Store:
             )
         if self.keyword is not None:
             self.keyword.upsert(ids, texts, metadatas)
+        if self._second is not None:
+            # A rewritten passage's second vector is stale until sync_sentences writes it again.
+            self._second.delete(ids=list(ids))
         return len(ids)
 
     def warm_up(self) -> None:
@@ -129,6 +140,8 @@ class Store:
         if keep_version is not None:
             where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
         self._collection.delete(where=where)
+        if self._second is not None:
+            self._second.delete(where=where)
         if self.keyword is not None:
             self.keyword.delete_document(doc_id, keep_version=keep_version)
 
@@ -155,6 +168,35 @@ class Store:
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
             )
         ]
+
+    def search_second(
+        self, vector: Sequence[float], k: int = 5, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(id, cosine) of the k passages closest to a second-embedder query vector (none without them)."""
+        if self._second is None:
+            return []
+        try:
+            res = _retrying(
+                lambda: self._second.query(
+                    query_embeddings=[[float(x) for x in vector]],
+                    n_results=k,
+                    where=where or None,
+                    include=["distances"],
+                )
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"the index could not be searched: {_short(exc)}") from exc
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def second_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The second-embedder vectors of these passages, by id (those without one are left out)."""
+        if self._second is None or not ids:
+            return {}
+        try:
+            res = _retrying(lambda: self._second.get(ids=list(ids), include=["embeddings"]))
+        except Exception as exc:
+            raise StoreUnavailable(f"the index could not be read: {_short(exc)}") from exc
+        return {i: list(v) for i, v in zip(res["ids"], res["embeddings"], strict=True)}
 
     def keyword_search(self, query: str, k: int = 30) -> list[tuple[str, float]]:
         """(id, BM25 score) of the passages matching the query's words, best first (none without an index)."""
@@ -193,10 +235,12 @@ class Store:
         return True
 
     def sync_sentences(self) -> int:
-        """Encode the sentences of every stored passage that the sentence index lacks; the number encoded.
+        """Encode the sentences of every stored passage that the sentence index lacks (the number encoded is
+        returned), then every passage that lacks its second-embedder vector.
 
         A separate last step of an ingest, after the passages are searchable: a run killed during it loses
-        nothing (the scorer encodes a missing sentence when it first needs it), and the next run completes it.
+        nothing (the scorer encodes a missing sentence when it first needs it, and a passage without a second
+        vector is ranked without one), and the next run completes it.
         """
         if self.sentences is None:
             return 0
@@ -207,7 +251,33 @@ class Store:
             if len(texts) >= _PAGE:
                 encoded += self.sentences.index(texts)
                 texts = []
-        return encoded + self.sentences.index(texts)
+        encoded += self.sentences.index(texts)
+        self._sync_second()
+        return encoded
+
+    def _sync_second(self) -> None:
+        """Write the second-embedder vector of every passage that lacks one."""
+        if self._second is None or self.sentences is None or self._second.count() == self.count():
+            return
+        have = set(_all_ids(self._second))
+        ids = list(_all_ids(self._collection))
+        if stale := have - set(ids):  # left by a run killed between the two collections' deletes
+            self._second.delete(ids=list(stale))
+        missing = [i for i in ids if i not in have]
+        for i in range(0, len(missing), _SECOND_BATCH):
+            res = self._collection.get(ids=missing[i : i + _SECOND_BATCH], include=["documents", "metadatas"])
+            vectors = self.sentences.passages([text or "" for text in res["documents"]])
+            self.write_second(res["ids"], res["metadatas"], vectors.tolist())
+
+    def write_second(
+        self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        """Write passages' second-embedder vectors (with their metadata, so that filters apply to them too)."""
+        if self._second is None:
+            return
+        for i in range(0, len(ids), self._max_batch):
+            j = i + self._max_batch
+            self._second.upsert(ids=list(ids[i:j]), metadatas=list(metadatas[i:j]), embeddings=list(vectors[i:j]))
 
     def _write_keyword(self, batch: list[tuple[str, dict[str, Any], str | None]]) -> None:
         if batch and self.keyword is not None:
@@ -225,6 +295,10 @@ class Store:
             texts = res["documents"] if with_text else [None] * len(ids)
             yield from zip(ids, (dict(m or {}) for m in res["metadatas"]), texts, strict=True)
             offset += len(ids)
+
+    def second_count(self) -> int:
+        """Passages with a second-embedder vector (0 without a sentence index)."""
+        return int(self._second.count()) if self._second is not None else 0
 
     def chunk_counts(self) -> Counter[str]:
         """Passages per doc_id, as Chroma itself reports them."""
@@ -266,6 +340,11 @@ def open_store(
             metadata={"embedder": stamp, "hnsw:space": "cosine"},
             embedding_function=None,
         )
+        second = None
+        if sentences is not None:
+            second = client.get_or_create_collection(
+                SECOND_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
     except StoreError:
         raise
     except Exception as exc:
@@ -277,7 +356,7 @@ def open_store(
             f"KAZDE_EMBEDDING_MODEL selects '{stamp}'. Set KAZDE_EMBEDDING_MODEL={built_by} to use it, "
             f"or run `kazde ingest --rebuild` to rebuild it with '{stamp}'."
         )
-    return Store(client, collection, embedder, stamp, keyword, sentences)
+    return Store(client, collection, embedder, stamp, keyword, sentences, second)
 
 
 @dataclass(frozen=True)
@@ -339,8 +418,16 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+def _all_ids(collection: Any) -> Iterator[str]:
+    offset = 0
+    while ids := collection.get(include=[], limit=_PAGE, offset=offset)["ids"]:
+        yield from ids
+        offset += len(ids)
+
+
 def _drop(client: Any) -> None:
-    try:
-        client.delete_collection(COLLECTION)
-    except Exception as exc:  # absent already: chromadb raises NotFoundError or ValueError by version
-        log.debug("no collection to drop: %s", exc)
+    for name in (COLLECTION, SECOND_COLLECTION):
+        try:
+            client.delete_collection(name)
+        except Exception as exc:  # absent already: chromadb raises NotFoundError or ValueError by version
+            log.debug("no collection %s to drop: %s", name, exc)

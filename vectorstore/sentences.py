@@ -114,6 +114,10 @@ class SentenceIndex:
             return np.zeros((0, 1), dtype=np.float32)
         return np.stack([found[k] for k in keys])
 
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of whole passages by the same embedder (encoded now: the store keeps them)."""
+        return _unit(self.embedder.embed_documents(list(texts)))
+
     def query(self, text: str) -> np.ndarray:
         """The question's unit vector."""
         return _unit(self.embedder.embed_query(text))
