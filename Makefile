@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval clean browser-deps local-llm serve-prod reliability
+.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -78,10 +78,13 @@ bench: venv ## Benchmarks; figures written to docs/benchmarks.md
 	$(PY) bench/language_pairs.py
 	$(PY) bench/ask.py
 
-bench-retrieval: venv ## The slower retrieval benchmarks (XQuAD matrix, fusion weights, 100k-chunk scale; ~30 min)
+bench-retrieval: venv ## The slower retrieval benchmarks (XQuAD matrix, fusion weights, 100k-chunk scale; ~1 h)
 	$(PY) bench/xquad.py
 	$(PY) bench/fusion_weights.py
 	$(PY) bench/scale.py
+
+bench-generative: $(LLM_STAMP) ## Generated answers by the local 1.5B model against the extractive default (~10 min)
+	$(PY) bench/generative.py
 
 clean: ## Remove the virtual environment and the local index
 	rm -rf $(VENV) .kazde

@@ -1,6 +1,13 @@
 """The only code that knows Chroma and the embedders: open a store, write and search passages."""
 
+import os
 from typing import Any
+
+# The two embedders take turns on the same cores for every question. OpenMP threads that spin while they wait
+# (the default) take the cores from the other model: a question's e5 encoding took 47 ms instead of 16, and
+# retrieval p95 was 134 ms instead of 60 at 300 chunks (docs/benchmarks.md, "Scale"). Set before any model
+# library loads its OpenMP runtime; an explicit setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from vectorstore.chroma import (
     EmbedderMismatch,
