@@ -69,7 +69,8 @@ class SentenceIndex:
     def index(self, texts: Iterable[str]) -> int:
         """Store the vectors of the passages' sentences that the table lacks; the number encoded."""
         sentences = {_key(s): s for text in texts for s in self.split(text)}
-        missing = [k for k in sentences if k not in self._stored(list(sentences))]
+        stored = self._stored(list(sentences))  # once: asked per sentence, it made large ingests quadratic
+        missing = [k for k in sentences if k not in stored]
         for i in range(0, len(missing), _BATCH):
             keys = missing[i : i + _BATCH]
             vectors = _unit(self.embedder.embed_documents([sentences[k] for k in keys]))
