@@ -229,7 +229,9 @@ def main() -> None:
             "POSTed to `/api/ask` on the real server (waitress), k=10, latency at the client. Baseline: LangChain "
             "`Chroma` with all-MiniLM-L6-v2, `similarity_search` (retrieval only: it has no answerer) "
             "(`python bench/ask.py`).",
-            table(["metric", "kazde (USE-m3 + e5 sentences, hybrid, extractive)", "LangChain + MiniLM"], rows),
+            table(
+                ["metric", "kazde (USE-m3 + e5 passages and sentences, hybrid, extractive)", "LangChain + MiniLM"], rows
+            ),
             "### By question language",
             "The same run, split by the language the question is asked in (Kazakh questions are all "
             "cross-lingual: no document is in Kazakh):",
