@@ -95,8 +95,7 @@ def retrieve(
     vector = np.asarray(store.embedder.embed_query(query), dtype=np.float32)
     second = store.sentences.query(query) if store.sentences is not None else None
     hits, bonus = _fused(store, query, vector, second, where_clause(filters), language)
-    hits = [Hit(h.id, h.text, h.metadata, h.score - bonus.get(h.id, 0.0)) for h in hits[: max(CANDIDATES, k)]]
-    passages = _drop_near_duplicates(_merge_adjacent(hits, bonus))
+    passages = _drop_near_duplicates(_merge_adjacent(hits[: max(CANDIDATES, k)], bonus))
     scored = scorer.score(
         query,
         vector,
@@ -139,8 +138,8 @@ def _fused(
     where: dict[str, Any] | None,
     language: str,
 ) -> tuple[list[Hit], dict[str, float]]:
-    """Candidates of the dense, keyword and second-embedder rankings, scored by the cosine plus a language-aware
-    keyword bonus plus the second embedder's bonus, best first; and that bonus by id."""
+    """Candidates of the dense, keyword and second-embedder rankings, each scored by the cosine plus a
+    language-aware keyword bonus, ranked by that plus the second embedder's bonus; and that bonus by id."""
     dense = {h.id: h for h in store.search_vector(vector, k=FETCH, where=where)}
     keyword = dict(store.keyword_search(query, k=FETCH))
     second = dict(store.search_second(second_vector, k=FETCH, where=where)) if second_vector is not None else {}
@@ -159,9 +158,8 @@ def _fused(
     for hit in dense.values():
         bm25 = keyword.get(hit.id, 0.0)
         weight = W_KEYWORD_SAME if hit.metadata.get("language") == language else W_KEYWORD_CROSS
-        score = hit.score + weight * bm25 / (bm25 + KEYWORD_HALF) + bonus.get(hit.id, 0.0)
-        fused.append(Hit(hit.id, hit.text, hit.metadata, score))
-    return sorted(fused, key=lambda h: h.score, reverse=True), bonus
+        fused.append(Hit(hit.id, hit.text, hit.metadata, hit.score + weight * bm25 / (bm25 + KEYWORD_HALF)))
+    return sorted(fused, key=lambda h: h.score + bonus.get(h.id, 0.0), reverse=True), bonus
 
 
 def _passage(hit: Hit, second: float) -> Passage:
