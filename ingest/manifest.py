@@ -57,6 +57,9 @@ class Manifest:
     pending: dict[str, str] = field(default_factory=dict)
     # Set before a rebuild drops the collection, cleared after: a run that finds it set drops it again.
     reset_pending: bool = False
+    # Set before the run's last step (the second embedder's sentence and passage vectors), cleared after: a run
+    # killed during it leaves it set, and the next run finishes that step even when no file changed.
+    finish_pending: bool = False
 
     def primaries(self) -> dict[str, str]:
         """content hash -> doc_id of the document whose chunks hold that content."""
@@ -81,6 +84,7 @@ def load(path: Path) -> Manifest:
         docs={k: Entry(**v) for k, v in raw.get("docs", {}).items()},
         pending=dict(raw.get("pending", {})),
         reset_pending=bool(raw.get("reset_pending", False)),
+        finish_pending=bool(raw.get("finish_pending", False)),
     )
 
 
@@ -92,6 +96,7 @@ def save(manifest: Manifest, path: Path) -> None:
         "embedder": manifest.embedder,
         "store": manifest.store,
         "reset_pending": manifest.reset_pending,
+        "finish_pending": manifest.finish_pending,
         "pending": manifest.pending,
         "docs": {k: asdict(v) for k, v in sorted(manifest.docs.items())},
     }

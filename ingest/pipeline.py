@@ -334,7 +334,7 @@ def run(
     carried = {d: p for d, p in manifest.pending.items() if d not in manifest.docs}
     stale_pending = [d for d, p in carried.items() if d not in by_id and not Path(p).is_file()]
     manifest.pending = {d: p for d, p in carried.items() if d not in stale_pending}
-    needs_store = bool(work or removed or stale_pending or rebuild or manifest.reset_pending)
+    needs_store = bool(work or removed or stale_pending or rebuild or manifest.reset_pending or manifest.finish_pending)
     if not needs_store:
         if diff.touched or manifest.embedder != stamp:
             manifest.embedder = stamp
@@ -360,11 +360,14 @@ def run(
             del manifest.docs[doc_id]
             report.removed.append(doc_id)
         manifest.pending = untouched
+        manifest.finish_pending = True
         state.save()
         state.store.sync_keyword_index()
         sentences_started = time.perf_counter()
         report.sentences = state.store.sync_sentences()
         report.sentence_seconds = time.perf_counter() - sentences_started
+        manifest.finish_pending = False
+        state.save()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -108,3 +108,42 @@ def test_the_sentence_model_is_a_setting() -> None:
     off = Settings.from_env({"KAZDE_SENTENCE_MODEL": "none"})
     assert make_sentence_embedder(off.sentence_model) is None
     assert off.sentence_path != Settings.from_env({}).sentence_path
+
+
+def test_a_run_killed_in_its_last_step_is_finished_by_the_next_one_though_no_file_changed(tmp_path) -> None:
+    from ingest import run
+    from service.index import index_opener
+    from vectorstore import DEFAULT_EMBEDDER
+
+    settings = Settings(data_dir=tmp_path / "data")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "goethe.txt").write_text(GERMAN, "utf-8")
+    opener = index_opener(settings)
+
+    def killed_in_last_step(reset: bool):
+        store = opener(reset)
+
+        def die() -> int:
+            raise KeyboardInterrupt  # stands for a SIGKILL while the second embedder encodes
+
+        store.sync_sentences = die
+        return store
+
+    with pytest.raises(KeyboardInterrupt):
+        run([corpus], killed_in_last_step, settings.manifest_path, stamp=DEFAULT_EMBEDDER)
+    assert opener(False).second_count() == 0
+    report = run([corpus], opener, settings.manifest_path, stamp=DEFAULT_EMBEDDER)
+    assert report.added == [] and report.updated == [] and report.sentences == 2
+    store = opener(False)
+    assert store.second_count() == store.count() == 1
+    # Finished: the run after that opens nothing.
+    assert (
+        run(
+            [corpus],
+            lambda reset: pytest.fail("a no-op run opened the store"),
+            settings.manifest_path,
+            stamp=DEFAULT_EMBEDDER,
+        ).sentences
+        == 0
+    )
