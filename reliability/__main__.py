@@ -108,7 +108,7 @@ def report(results: dict[str, Any]) -> str:
         "## Worker tuning",
         "",
         "Each gunicorn worker computes its embeddings with KAZDE_MODEL_THREADS threads (cores / workers, here 1)",
-        "and OpenMP threads that sleep while they wait (`OMP_WAIT_POLICY=PASSIVE`); `service/prod.py` sets both.",
+        "and OpenMP threads that sleep while they wait (`OMP_WAIT_POLICY=PASSIVE`, vectorstore's default).",
         "With a single process's defaults instead (2 threads per worker that spin), the threads of the two workers",
         "starve each other. The same load as (a), same index:",
         "",

@@ -108,10 +108,9 @@ def main(workers: int, threads: int, skip_ingest: bool) -> None:
         metrics_dir.mkdir(parents=True)
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         env.setdefault("KAZDE_WARM_UP", "1")
-        # Each worker's embedders get their share of the cores; OpenMP threads sleep instead of spinning
-        # while they wait (spinning threads of several processes starve each other on few cores).
+        # Each worker's embedders get their share of the cores (OpenMP threads already sleep instead of
+        # spinning: vectorstore sets that default in every process that loads a model).
         env.setdefault("KAZDE_MODEL_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
-        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         click.echo(f"kazde: serving http://127.0.0.1:{settings.port} with {workers} gunicorn workers", err=True)
         gunicorn = subprocess.Popen(gunicorn_command(settings.port, workers, threads), env=env)
         gunicorn.wait()

@@ -151,17 +151,7 @@ class Store:
 
     def search_vector(self, vector: Sequence[float], k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to an embedded query, best first."""
-        try:
-            res = _retrying(
-                lambda: self._collection.query(
-                    query_embeddings=[[float(x) for x in vector]],
-                    n_results=k,
-                    where=where or None,
-                    include=["documents", "metadatas", "distances"],
-                )
-            )
-        except Exception as exc:  # connection errors and server faults alike: the caller reports a 503
-            raise StoreUnavailable(f"the index could not be searched: {_short(exc)}") from exc
+        res = _nearest(self._collection, vector, k, where, ["documents", "metadatas", "distances"])
         return [
             Hit(id=i, text=t, metadata=dict(m or {}), score=1.0 - float(d))
             for i, t, m, d in zip(
@@ -175,17 +165,7 @@ class Store:
         """(id, cosine) of the k passages closest to a second-embedder query vector (none without them)."""
         if self._second is None:
             return []
-        try:
-            res = _retrying(
-                lambda: self._second.query(
-                    query_embeddings=[[float(x) for x in vector]],
-                    n_results=k,
-                    where=where or None,
-                    include=["distances"],
-                )
-            )
-        except Exception as exc:
-            raise StoreUnavailable(f"the index could not be searched: {_short(exc)}") from exc
+        res = _nearest(self._second, vector, k, where, ["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
     def second_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
@@ -416,6 +396,18 @@ def _short(exc: BaseException) -> str:
     """An exception as one line of at most 300 characters, for messages people read."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _nearest(collection: Any, vector: Sequence[float], k: int, where: dict[str, Any] | None, include: list[str]) -> Any:
+    """A collection's k nearest records to a vector; any failure is StoreUnavailable (the caller's 503)."""
+    try:
+        return _retrying(
+            lambda: collection.query(
+                query_embeddings=[[float(x) for x in vector]], n_results=k, where=where or None, include=include
+            )
+        )
+    except Exception as exc:  # connection errors and server faults alike
+        raise StoreUnavailable(f"the index could not be searched: {_short(exc)}") from exc
 
 
 def _all_ids(collection: Any) -> Iterator[str]:
