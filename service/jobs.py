@@ -138,11 +138,13 @@ class Reindexer:
             job.state, job.error = "failed", f"unexpected error: {exc}"
         finally:
             job.finished_at = time.time()
+            with self._lock:
+                # Cleared before the final state is saved: a client that reads "done" or "failed" and asks again
+                # gets a new job, never this finished one.
+                self._running = None
             self.jobs.save(job)
             from service.metrics import record_ingest
 
             record_ingest(job.summary, job.state)
-            with self._lock:
-                self._running = None
             if self.on_done is not None:
                 self.on_done()

@@ -178,6 +178,40 @@ def test_a_reindex_while_another_process_writes_fails_at_once_with_the_reason(ad
     assert _wait_for(admin_server, body["job_id"])["state"] == "done"
 
 
+def test_a_job_that_reads_finished_is_no_longer_the_running_one(tmp_path: Path) -> None:
+    """A client that sees "failed" (or "done") and asks again gets a new job, not the finished one.
+
+    CI once caught the window between the final save and the running slot being cleared; the save is
+    watched here so the order is checked every time, not only when the threads happen to interleave.
+    """
+    from ingest import WriterLock
+    from service.jobs import Reindexer
+    from service.settings import Settings
+
+    reindexer = Reindexer(Settings(data_dir=tmp_path))
+    finished: list[bool] = []
+    save = reindexer.jobs.save
+
+    def watched_save(job) -> None:
+        save(job)
+        if job.state in ("done", "failed"):
+            finished.append(reindexer._running is None)
+
+    reindexer.jobs.save = watched_save
+    with WriterLock(tmp_path):  # the job fails at once, before any model loads
+        first = reindexer.start()
+        deadline = time.monotonic() + 30
+        while reindexer.jobs.get(first.job_id).state not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert reindexer.jobs.get(first.job_id).state == "failed"
+    assert finished == [True]
+    with WriterLock(tmp_path):
+        second = reindexer.start()
+        assert second.job_id != first.job_id
+        while reindexer._running is not None and time.monotonic() < deadline:
+            time.sleep(0.01)  # it fails too; nothing is left running after the test
+
+
 def test_unknown_jobs_are_404(admin_server: str) -> None:
     for job_id in ("0" * 32, "g" * 32, "x"):
         status, body = _json("GET", f"{admin_server}/api/jobs/{job_id}")
