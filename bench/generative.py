@@ -22,7 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import ROOT, table, write_section  # noqa: E402
 
 QUESTIONS = ROOT / "data" / "questions.jsonl"
-SWEEP = (0.82, 0.84, 0.86, 0.88, 0.90)
+SUPPORT_SWEEP = (0.82, 0.84, 0.86, 0.88, 0.90)
+WINDOW_SWEEP = (0.0, 0.05, 0.10, 0.15, 0.20, 0.30, 10.0)
+REPLAYED = ("citation_precision", "answer_containment", "abstention_recall", "false_abstention")
+KEPT = ROOT / ".kazde" / "bench" / "generative-replies.pkl"  # what the last run's model wrote (not versioned)
 
 
 def _run(kazde, questions: list[dict]) -> tuple[list[dict], list[tuple]]:
@@ -74,9 +77,9 @@ def _figures(rows: list[dict]) -> dict:
 
 def main() -> None:
     from ingest import run
-    from service.answering.citations import MIN_SUPPORT, CitationChecker
+    from service.answering.citations import MIN_SUPPORT
+    from service.answering.generative import ANSWER_WITHIN
     from service.asking import Kazde
-    from service.evaluation import score_one, summarise
     from service.index import open_index
     from service.local_model import MODELS, assemble
     from service.settings import Settings
@@ -96,30 +99,28 @@ def main() -> None:
         generative = Kazde(dataclasses.replace(settings, llm_model_path=model_path, llm_timeout_s=120))
         generative.ask("warm up: Goethe-Institut Almaty")  # model load, not part of the figures
         generative_rows, replies = _run(generative, questions)
+        _keep(replies)
         answerer = generative.answerer()
-        sweep = []
-        for threshold in SWEEP:
-            checker = CitationChecker(answerer.checker.support, threshold)
-            rows = []
-            for (q, result), row in zip(replies, generative_rows, strict=True):
-                reply = result.answer.raw
-                if reply is None:  # no generation (retrieval abstained, or the model failed)
-                    rows.append(row)
-                    continue
-                draft = answerer.draft(result.query, result.passages, result.language)
-                answer = _recheck(answerer, checker, reply, draft, result)
-                rows.append(score_one(q, dataclasses.replace(result, answer=answer), row["ms"] / 1000))
-            m = summarise(rows)
-            mark = " (default)" if abs(threshold - MIN_SUPPORT) < 1e-9 else ""
-            sweep.append(
-                [
-                    f"{threshold:.2f}{mark}",
-                    m["citation_precision"],
-                    m["answer_containment"],
-                    m["abstention_recall"],
-                    m["false_abstention"],
-                ]
+        support_sweep = [
+            _replayed(
+                f"{t:.2f}" + (" (default)" if abs(t - MIN_SUPPORT) < 1e-9 else ""),
+                answerer,
+                replies,
+                generative_rows,
+                min_support=t,
             )
+            for t in SUPPORT_SWEEP
+        ]
+        window_sweep = [
+            _replayed(
+                ("all sentences" if w >= 1 else f"{w:.2f}") + (" (default)" if w == ANSWER_WITHIN else ""),
+                answerer,
+                replies,
+                generative_rows,
+                within=w,
+            )
+            for w in WINDOW_SWEEP
+        ]
     ext, gen = _figures(extractive_rows), _figures(generative_rows)
     body = "\n\n".join(
         [
@@ -130,23 +131,51 @@ def main() -> None:
             table(["metric", "extractive (default)", "generative, checked"], [[k, ext[k], gen[k]] for k in gen]),
             "### Support threshold of the citation checker",
             "The same replies re-checked under other thresholds (no new generation):",
-            table(
-                ["min support", "citation_precision", "answer_containment", "abstention_recall", "false_abstention"],
-                sweep,
-            ),
+            table(["min support", *REPLAYED], support_sweep),
+            "### What a sentence is checked against",
+            "The same replies re-checked against the sentences of each passage that retrieval scored within this "
+            'of the best sentence (`ANSWER_WITHIN`; "all sentences": any sentence of the passage):',
+            table(["answer window", *REPLAYED], window_sweep),
         ]
     )
     print(body)
     write_section("generative", body)
 
 
-def _recheck(answerer, checker, reply, draft, result):
-    saved = answerer.checker
-    answerer.checker = checker
+def _keep(replies: list[tuple]) -> None:
+    """The questions, retrieved passages and the model's replies, for re-checking without generating again."""
+    import pickle
+
+    KEPT.parent.mkdir(parents=True, exist_ok=True)
+    KEPT.write_bytes(pickle.dumps(replies))
+
+
+def _replayed(label: str, answerer, replies: list[tuple], rows: list[dict], *, min_support=None, within=None):
+    """The kept replies checked again with another support threshold or answer window: one table row."""
+    from service.answering import generative
+    from service.answering.citations import CitationChecker
+    from service.evaluation import score_one, summarise
+
+    checker = answerer.checker
+    saved = answerer.checker, generative.ANSWER_WITHIN
+    answerer.checker = CitationChecker(
+        checker.support, checker.min_support if min_support is None else min_support, relevance=checker.relevance
+    )
+    generative.ANSWER_WITHIN = saved[1] if within is None else within
     try:
-        return answerer.checked(reply, draft, result.passages, result.language)
+        out = []
+        for (q, result), row in zip(replies, rows, strict=True):
+            reply = result.answer.raw
+            if reply is None:  # no generation (retrieval abstained, or the model failed)
+                out.append(row)
+                continue
+            draft = answerer.draft(result.query, result.passages, result.language)
+            answer = answerer.checked(reply, draft, result.passages, result.language, result.query)
+            out.append(score_one(q, dataclasses.replace(result, answer=answer), row["ms"] / 1000))
     finally:
-        answerer.checker = saved
+        answerer.checker, generative.ANSWER_WITHIN = saved
+    m = summarise(out)
+    return [label, *(m[k] for k in REPLAYED)]
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ class Kazde:
 
                 self._answerer = GenerativeAnswerer(
                     chat_model(self.llm),
-                    CitationChecker(scorer.support),
+                    CitationChecker(scorer.support, relevance=scorer.similarities),
                     scorer.similarities,
                     describe=self.llm.describe(),
                     timeout_s=self.llm.timeout_s,

@@ -72,19 +72,35 @@ def test_the_models_no_answer_is_an_outcome_not_a_claim() -> None:
     assert not _NO_ANSWER.sub(" ", "Die indexierten Dokumente beantworten diese Frage nicht. [1]").strip()
     assert not _NO_ANSWER.sub(" ", "В проиндексированных документах нет ответа на этот вопрос.").strip()
     assert not _NO_ANSWER.sub(" ", "I don't know.").strip()
+    assert not _NO_ANSWER.sub(" ", "NO ANSWER").strip() and not _NO_ANSWER.sub(" ", "NO_ANSWER. [2]").strip()
     kept = "Das Abkommen trat 2003 in Kraft [1]."
     assert _NO_ANSWER.sub(" ", kept) == kept
 
 
 def test_a_declining_model_is_overruled_only_by_a_strong_match() -> None:
     from service.answering.citations import CitationChecker
-    from service.answering.generative import QUOTE_WHEN_DECLINED_ABOVE, Draft, GenerativeAnswerer
+    from service.answering.generative import Draft, GenerativeAnswerer
 
     answerer = GenerativeAnswerer(None, CitationChecker(lambda claim, texts: [0.0] * len(texts)), lambda c, s: [])
     decline = "Die indexierten Dokumente beantworten diese Frage nicht."
-    strong = [_passage("a.txt", OPENED, QUOTE_WHEN_DECLINED_ABOVE)]
-    weak = [_passage("a.txt", OPENED, ABSTAIN_BELOW - 0.1 - W_MARGIN * MARGIN_CAP + 0.1)]
+    strong = [_passage("a.txt", OPENED, ABSTAIN_BELOW)]
+    weak = [_passage("a.txt", OPENED, ABSTAIN_BELOW - W_MARGIN * MARGIN_CAP - 0.01)]
     quoted = answerer.checked(decline, Draft([], []), strong, "de")
     assert not quoted.abstained and quoted.text == f"{OPENED} [1]" and "Sprachmodell" in quoted.notice
     assert quoted.check == {"checked": 0, "kept": 0, "recited": 0, "dropped": 0}
     assert answerer.checked(decline, Draft([], []), weak, "de").abstained
+
+
+def test_an_answer_the_checker_drops_entirely_gives_the_quote_or_abstains() -> None:
+    """Nothing the model wrote is stated by the passages: a strong retrieval match is quoted, a weak one abstains."""
+    from service.answering.citations import CitationChecker
+    from service.answering.generative import UNSUPPORTED, Draft, GenerativeAnswerer
+
+    answerer = GenerativeAnswerer(None, CitationChecker(lambda claim, texts: [0.0] * len(texts)), lambda c, s: [])
+    made_up = "Das Institut wurde am 28. Februar 1994 eröffnet [1]."
+    strong = [_passage("a.txt", OPENED, ABSTAIN_BELOW)]
+    weak = [_passage("a.txt", OPENED, ABSTAIN_BELOW - W_MARGIN * MARGIN_CAP - 0.01)]
+    quoted = answerer.checked(made_up, Draft([], []), strong, "de")
+    assert not quoted.abstained and quoted.text == f"{OPENED} [1]" and quoted.notice == UNSUPPORTED["de"]
+    assert quoted.check == {"checked": 1, "kept": 0, "recited": 0, "dropped": 1}
+    assert answerer.checked(made_up, Draft([], []), weak, "de").abstained

@@ -49,7 +49,8 @@ def checker(embedder):
 
     def build(tmp):
         sentences = SentenceIndex(tmp / "s.sqlite", make_sentence_embedder(), scorable_sentences)
-        return CitationChecker(SentenceScorer(embedder[0], sentences).support)
+        scorer = SentenceScorer(embedder[0], sentences)
+        return CitationChecker(scorer.support, relevance=scorer.similarities)
 
     return build
 
@@ -89,3 +90,19 @@ def test_a_citation_to_a_passage_that_was_not_given_is_not_trusted(checker, tmp_
     kept, report = checker(tmp_path).check("The German-Kazakh University was founded in 1999 [7].", EVIDENCE)
     assert [k.n for k in kept] == [2]
     assert report.recited == 1
+
+
+def test_a_true_sentence_that_does_not_answer_the_question_is_dropped(checker, tmp_path) -> None:
+    """What a small model writes instead of an answer: a supported fact about something else, or the question."""
+    question = "Wann wurde die Deutsch-Kasachische Universität gegründet?"
+    answer = (
+        "Die Deutsch-Kasachische Universität wurde 1999 gegründet [2]. "
+        "Heute lernen am Goethe-Institut jedes Jahr rund 2.500 Menschen Deutsch [1]. "
+        "Wann wurde die Deutsch-Kasachische Universität gegründet? [2]"
+    )
+    kept, report = checker(tmp_path).check(answer, EVIDENCE, question)
+    assert [(k.text, k.n) for k in kept] == [("Die Deutsch-Kasachische Universität wurde 1999 gegründet.", 2)]
+    assert report.to_json() == {"checked": 3, "kept": 1, "recited": 0, "dropped": 2}
+    # Without the question the off-topic fact passes: it is stated by the passage it cites.
+    kept, _ = checker(tmp_path).check(answer, EVIDENCE)
+    assert "Heute lernen am Goethe-Institut jedes Jahr rund 2.500 Menschen Deutsch." in [k.text for k in kept]

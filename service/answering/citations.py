@@ -2,7 +2,8 @@
 
 A generative model is given numbered evidence and told to cite it; models get that wrong (a real number that
 points to the wrong passage, a fact from their own training cited to a passage that never says it). So
-after generation each sentence is checked against the passage it cites, in two ways that work across
+after generation each sentence is checked against the passage it cites (against the passage's sentences that
+retrieval found to answer the question, service/answering/generative.py), in two ways that work across
 languages and scripts (the answer is in the question's language, the passage may not be):
 
 - its numbers and dates occur in the passage: the digits it writes (thousands separators and leading zeros
@@ -10,8 +11,9 @@ languages and scripts (the answer is in the question's language, the passage may
 - a multilingual embedder finds it close enough to the passage's closest sentence (a threshold calibrated
   on the question set, docs/benchmarks.md "Generative answers").
 
-A sentence that fails is re-cited to the given passage that passes best, or dropped. What is left, renumbered,
-is the answer; when nothing is left the service abstains.
+A sentence must also be about the question and not the question said back. A sentence that fails is re-cited
+to the given passage that passes best, or dropped. What is left, renumbered, is the answer; when nothing is
+left the extractive answer is given, or the service abstains.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from ingest.chunking import scorable_spans, sentence_spans
 MIN_SUPPORT = 0.86
 # A passage that supports a sentence this much better than the one it cites takes the citation over.
 CLEARLY_BETTER = 0.05
+# A sentence must also be about the question: multilingual-e5-small's cosine between the question and the model's
+# sentences that answer it was 0.80-0.98 on the question set; below 0.80 were the sentences a small model writes
+# instead of an answer (a prompt's example copied, "Passage 3", a true fact about something else).
+MIN_RELEVANCE = 0.80
+# ... and not the question said back (a small model's habit); at or above this cosine it is the question.
+ECHO = 0.97
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _THOUSANDS = re.compile(r"(?<=\d)[ ,.\u00a0\u202f'](?=\d{3}(?!\d))")
 _DIGITS = re.compile(r"\d+")
@@ -49,6 +57,8 @@ _MONTHS = {
 
 # (answer sentence, passage texts) -> support of the sentence by each passage, higher is better.
 Support = Callable[[str, Sequence[str]], list[float]]
+# (question, answer sentences) -> how much each sentence is about the question, higher is better.
+Relevance = Callable[[str, list[str]], list[float]]
 
 
 @dataclass
@@ -57,7 +67,7 @@ class Evidence:
 
     n: int
     passage: int  # index into the answer's passages
-    text: str  # the passage in full: what the sentence is checked against
+    text: str  # what a sentence citing it is checked against: the passage's sentences that answer the question
     excerpt: str  # what the model was shown
 
 
@@ -136,18 +146,39 @@ def split_answer(text: str) -> list[tuple[str, list[int]]]:
 class CitationChecker:
     """Keeps, re-cites or drops each sentence of a generated answer."""
 
-    def __init__(self, support: Support, min_support: float = MIN_SUPPORT) -> None:
+    def __init__(
+        self,
+        support: Support,
+        min_support: float = MIN_SUPPORT,
+        *,
+        relevance: Relevance | None = None,
+        min_relevance: float = MIN_RELEVANCE,
+    ) -> None:
         self.support = support
         self.min_support = min_support
+        self.relevance = relevance
+        self.min_relevance = min_relevance
 
-    def check(self, answer: str, evidence: list[Evidence]) -> tuple[list[CheckedSentence], CheckReport]:
-        """The sentences that pass, each with the evidence it cites, and the report."""
+    def check(
+        self, answer: str, evidence: list[Evidence], question: str = ""
+    ) -> tuple[list[CheckedSentence], CheckReport]:
+        """The sentences that pass, each with the evidence it cites, and the report.
+
+        With a question (and a relevance measure), a sentence that is not about it, or only says it back, is
+        dropped however well a passage supports it.
+        """
         report = CheckReport()
         kept: list[CheckedSentence] = []
         by_n = {e.n: e for e in evidence}
-        for sentence, cited in split_answer(answer):
+        sentences = split_answer(answer)
+        on_topic = self._on_topic(question, [s for s, _ in sentences])
+        for (sentence, cited), relevant in zip(sentences, on_topic, strict=True):
             report.checked += 1
-            scores = dict(zip((e.n for e in evidence), self.support(sentence, [e.text for e in evidence]), strict=True))
+            if not relevant:
+                report.dropped += 1
+                report.dropped_sentences.append(sentence)
+                continue
+            scores = self._support(sentence, evidence)
             passing = [n for n in by_n if scores[n] >= self.min_support and facts_occur(sentence, by_n[n].text)]
             own = [n for n in cited if n in passing]
             best = max(passing, key=lambda n: scores[n]) if passing else None
@@ -162,6 +193,21 @@ class CitationChecker:
                 report.dropped += 1
                 report.dropped_sentences.append(sentence)
         return kept, report
+
+    def _support(self, sentence: str, evidence: list[Evidence]) -> dict[int, float]:
+        """Each evidence's support of the sentence (none from evidence with nothing to check against)."""
+        given = [e for e in evidence if e.text.strip()]
+        scores = dict(zip((e.n for e in given), self.support(sentence, [e.text for e in given]), strict=True))
+        return {e.n: scores.get(e.n, float("-inf")) for e in evidence}
+
+    def _on_topic(self, question: str, sentences: list[str]) -> list[bool]:
+        if not question or self.relevance is None or not sentences:
+            return [True] * len(sentences)
+        scores = self.relevance(question, sentences)
+        return [
+            self.min_relevance <= score < ECHO and not s.rstrip().endswith("?")
+            for s, score in zip(sentences, scores, strict=True)
+        ]
 
 
 def best_quote(text: str, sentence_scores: Callable[[list[str]], list[float]]) -> str:
