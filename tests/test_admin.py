@@ -193,9 +193,9 @@ def test_a_job_that_reads_finished_is_no_longer_the_running_one(tmp_path: Path) 
     save = reindexer.jobs.save
 
     def watched_save(job) -> None:
-        save(job)
-        if job.state in ("done", "failed"):
+        if job.state in ("done", "failed"):  # noted before the write: a client may read the file at once
             finished.append(reindexer._running is None)
+        save(job)
 
     reindexer.jobs.save = watched_save
     with WriterLock(tmp_path):  # the job fails at once, before any model loads
