@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pytest import approx
 
 from service.answering import ExtractiveAnswerer
@@ -77,30 +78,26 @@ def test_the_models_no_answer_is_an_outcome_not_a_claim() -> None:
     assert _NO_ANSWER.sub(" ", kept) == kept
 
 
-def test_a_declining_model_is_overruled_only_by_a_strong_match() -> None:
+@pytest.mark.parametrize(
+    ("reply", "notice", "checked"),
+    [
+        ("Die indexierten Dokumente beantworten diese Frage nicht.", "NO_MODEL_ANSWER", 0),  # the model declined
+        ("NO ANSWER", "NO_MODEL_ANSWER", 0),
+        ("Das Institut wurde am 28. Februar 1994 eröffnet [1].", "UNSUPPORTED", 1),  # nothing it wrote is stated
+    ],
+)
+def test_a_reply_with_nothing_checked_left_gives_the_quote_or_abstains(reply: str, notice: str, checked: int) -> None:
+    """The extractive answer instead: a strong retrieval match is quoted (with a notice saying why), a weak one
+    abstains. The model's decline alone never abstains."""
+    from service.answering import generative
     from service.answering.citations import CitationChecker
     from service.answering.generative import Draft, GenerativeAnswerer
 
     answerer = GenerativeAnswerer(None, CitationChecker(lambda claim, texts: [0.0] * len(texts)), lambda c, s: [])
-    decline = "Die indexierten Dokumente beantworten diese Frage nicht."
     strong = [_passage("a.txt", OPENED, ABSTAIN_BELOW)]
     weak = [_passage("a.txt", OPENED, ABSTAIN_BELOW - W_MARGIN * MARGIN_CAP - 0.01)]
-    quoted = answerer.checked(decline, Draft([], []), strong, "de")
-    assert not quoted.abstained and quoted.text == f"{OPENED} [1]" and "Sprachmodell" in quoted.notice
-    assert quoted.check == {"checked": 0, "kept": 0, "recited": 0, "dropped": 0}
-    assert answerer.checked(decline, Draft([], []), weak, "de").abstained
-
-
-def test_an_answer_the_checker_drops_entirely_gives_the_quote_or_abstains() -> None:
-    """Nothing the model wrote is stated by the passages: a strong retrieval match is quoted, a weak one abstains."""
-    from service.answering.citations import CitationChecker
-    from service.answering.generative import UNSUPPORTED, Draft, GenerativeAnswerer
-
-    answerer = GenerativeAnswerer(None, CitationChecker(lambda claim, texts: [0.0] * len(texts)), lambda c, s: [])
-    made_up = "Das Institut wurde am 28. Februar 1994 eröffnet [1]."
-    strong = [_passage("a.txt", OPENED, ABSTAIN_BELOW)]
-    weak = [_passage("a.txt", OPENED, ABSTAIN_BELOW - W_MARGIN * MARGIN_CAP - 0.01)]
-    quoted = answerer.checked(made_up, Draft([], []), strong, "de")
-    assert not quoted.abstained and quoted.text == f"{OPENED} [1]" and quoted.notice == UNSUPPORTED["de"]
-    assert quoted.check == {"checked": 1, "kept": 0, "recited": 0, "dropped": 1}
-    assert answerer.checked(made_up, Draft([], []), weak, "de").abstained
+    quoted = answerer.checked(reply, Draft([], []), strong, "de")
+    assert not quoted.abstained and quoted.text == f"{OPENED} [1]"
+    assert quoted.notice == getattr(generative, notice)["de"]
+    assert quoted.check == {"checked": checked, "kept": 0, "recited": 0, "dropped": checked}
+    assert answerer.checked(reply, Draft([], []), weak, "de").abstained

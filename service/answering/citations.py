@@ -35,7 +35,8 @@ CLEARLY_BETTER = 0.05
 # sentences that answer it was 0.80-0.98 on the question set; below 0.80 were the sentences a small model writes
 # instead of an answer (a prompt's example copied, "Passage 3", a true fact about something else).
 MIN_RELEVANCE = 0.80
-# ... and not the question said back (a small model's habit); at or above this cosine it is the question.
+# ... and not the question said back (a small model's habit: the 1.5B model answered q86 and q94 so); at or above
+# this cosine it is the question.
 ECHO = 0.97
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _THOUSANDS = re.compile(r"(?<=\d)[ ,.\u00a0\u202f'](?=\d{3}(?!\d))")

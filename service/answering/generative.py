@@ -183,7 +183,8 @@ class GenerativeAnswerer:
         return Draft(evidence, [SystemMessage(system), HumanMessage(user)])
 
     def checked(self, reply: str, draft: Draft, passages: list[Passage], language: str, question: str = "") -> Answer:
-        """The reply after the citation checker: kept and re-cited sentences, renumbered; or an abstention."""
+        """The reply after the citation checker: kept and re-cited sentences, renumbered; or, with none left, the
+        extractive answer (a quote with a notice saying why, or the abstention)."""
         declined = bool(_NO_ANSWER.search(reply))
         reply = _NO_ANSWER.sub(" ", reply)  # "the documents do not say" is an outcome, not a claim to check
         kept, report = self.checker.check(reply, draft.evidence, question)
