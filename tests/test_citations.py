@@ -39,6 +39,8 @@ def test_answer_sentences_keep_their_markers_even_after_the_full_stop() -> None:
         ("Die DKU folgte 1999.", [2, 1]),
         ("Ohne Beleg.", [3]),
     ]
+    # A comma the model left before its marker does not stay before the full stop.
+    assert split_answer("Erster Leiter war Erhard Rathke, [1].") == [("Erster Leiter war Erhard Rathke.", [1])]
 
 
 @pytest.fixture(scope="module")

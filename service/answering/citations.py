@@ -39,6 +39,7 @@ MIN_RELEVANCE = 0.80
 # this cosine it is the question.
 ECHO = 0.97
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_DANGLING = re.compile(r"\s*[,;:]+\s*(?=[.!?]$)")  # a comma the model put before its marker, at the end
 _THOUSANDS = re.compile(r"(?<=\d)[ ,.\u00a0\u202f'](?=\d{3}(?!\d))")
 _DIGITS = re.compile(r"\d+")
 _MONTHS = {
@@ -136,7 +137,7 @@ def split_answer(text: str) -> list[tuple[str, list[int]]]:
     for span in sentence_spans(text):
         raw = text[span.start : span.end]
         cited = [int(n) for m in _MARKER.finditer(raw) for n in re.split(r"\s*[,;]\s*", m.group(1))]
-        clean = _MARKER.sub("", raw).strip()
+        clean = _DANGLING.sub("", _MARKER.sub("", raw).strip())  # "Koschyk, [3]." reads "Koschyk."
         if sum(ch.isalnum() for ch in clean) >= 3:
             out.append((clean, list(dict.fromkeys(cited))))
         elif cited and out:  # markers after the sentence's full stop belong to it
