@@ -101,3 +101,19 @@ def test_a_reply_with_nothing_checked_left_gives_the_quote_or_abstains(reply: st
     assert quoted.notice == getattr(generative, notice)["de"]
     assert quoted.check == {"checked": checked, "kept": 0, "recited": 0, "dropped": checked}
     assert answerer.checked(reply, Draft([], []), weak, "de").abstained
+
+
+def test_a_citation_quotes_the_sentence_the_claim_was_checked_against() -> None:
+    """Not the passage's sentence closest to the claim: that one may state another figure (q20: "128 Stipendien"
+    quoted for a claim checked against "123 Stipendiaten")."""
+    from service.answering.citations import CitationChecker, Evidence
+    from service.answering.generative import Draft, GenerativeAnswerer
+
+    other = "Für 2010/11 vergab der DAAD 128 Stipendien."
+    passage = _passage("daz.txt", f"{other} Der DAAD schickt 123 Stipendiaten nach Deutschland.", ABSTAIN_BELOW)
+    checked_against = "Der DAAD schickt 123 Stipendiaten nach Deutschland."
+    closest_other = lambda claim, sentences: [1.0 if s.strip() == other else 0.5 for s in sentences]  # noqa: E731
+    answerer = GenerativeAnswerer(None, CitationChecker(lambda claim, texts: [0.9] * len(texts)), closest_other)
+    draft = Draft([Evidence(n=1, passage=0, sentences=[checked_against], excerpt=checked_against)], [])
+    answer = answerer.checked("The DAAD sends 123 students to Germany [1].", draft, [passage], "en")
+    assert [c.quote for c in answer.citations] == [checked_against]

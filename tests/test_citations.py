@@ -58,8 +58,8 @@ def checker(embedder):
 
 
 EVIDENCE = [
-    Evidence(n=1, passage=0, text=GOETHE, excerpt=GOETHE),
-    Evidence(n=2, passage=1, text=DKU, excerpt=DKU),
+    Evidence(n=1, passage=0, sentences=[GOETHE], excerpt=GOETHE),
+    Evidence(n=2, passage=1, sentences=[DKU], excerpt=DKU),
 ]
 
 

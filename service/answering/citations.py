@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.chunking import scorable_spans, sentence_spans
+from ingest.chunking import sentence_spans
 
 # multilingual-e5-small's cosine between a claim and the sentence stating it (0.86-0.90 across languages)
 # sits above that of the same topic without the claim (0.74-0.84). Calibrated on the question set with the
@@ -69,8 +69,14 @@ class Evidence:
 
     n: int
     passage: int  # index into the answer's passages
-    text: str  # what a sentence citing it is checked against: the passage's sentences that answer the question
+    sentences: list[str]  # what a sentence citing it is checked against and quoted from: the passage's sentences
+    # that answer the question, verbatim
     excerpt: str  # what the model was shown
+
+    @property
+    def text(self) -> str:
+        """The checked sentences as one text."""
+        return " ".join(self.sentences)
 
 
 @dataclass
@@ -212,9 +218,7 @@ class CitationChecker:
         ]
 
 
-def best_quote(text: str, sentence_scores: Callable[[list[str]], list[float]]) -> str:
-    """The passage's sentence that supports a claim best: the verbatim quote its citation shows."""
-    spans = scorable_spans(text) or sentence_spans(text)
-    sentences = [text[s.start : s.end] for s in spans] or [text]
+def best_quote(sentences: list[str], sentence_scores: Callable[[list[str]], list[float]]) -> str:
+    """Of the sentences a claim was checked against, the one that supports it best: its citation's verbatim quote."""
     scores = sentence_scores(sentences)
     return sentences[max(range(len(sentences)), key=lambda i: scores[i])].strip()

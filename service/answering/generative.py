@@ -174,8 +174,8 @@ class GenerativeAnswerer:
             excerpt = " ".join(p.text[s.start : s.end].strip() for s in best)
             excerpt = _FENCE.sub("", excerpt)[:MAX_EXCERPT_CHARS]
             near = sorted((s for s in clean if s.score >= top - ANSWER_WITHIN), key=lambda s: s.start)
-            checkable = " ".join(p.text[s.start : s.end].strip() for s in near)
-            evidence.append(Evidence(n=len(evidence) + 1, passage=i, text=checkable, excerpt=excerpt))
+            checkable = [p.text[s.start : s.end].strip() for s in near]
+            evidence.append(Evidence(n=len(evidence) + 1, passage=i, sentences=checkable, excerpt=excerpt))
         listing = "\n".join(f"[{e.n}] {_FENCE.sub('', passages[e.passage].title)[:60]}: {e.excerpt}" for e in evidence)
         name = LANGUAGE_NAMES.get(language, "the language of the question")
         system = prompt("system").format(language_name=name, no_answer=DECLINE)
@@ -205,7 +205,7 @@ class GenerativeAnswerer:
                 numbers[sentence.n] = len(numbers) + 1
                 e = by_n[sentence.n]
                 p = passages[e.passage]
-                quote = best_quote(p.text, lambda ss, claim=sentence.text: self.quote_scores(claim, ss))
+                quote = best_quote(e.sentences, lambda ss, claim=sentence.text: self.quote_scores(claim, ss))
                 citations.append(Citation(numbers[sentence.n], p.doc_id, p.title, p.page, p.source, quote, e.passage))
             parts.append(f"{sentence.text} [{numbers[sentence.n]}]")
         return Answer(text=" ".join(parts), abstained=False, citations=citations, check=report.to_json())
