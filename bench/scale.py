@@ -152,6 +152,61 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+def _service(
+    data_dir: Path, env: dict[str, str], queries: list[tuple[str, str]], chunks: int
+) -> tuple[float, float, float]:
+    """`kazde serve` on the index: /api/ask p50/p95 ms over the questions, and the service process's peak RSS MB.
+
+    The service is started on the index the benchmark wrote, and nothing else shares its memory: this is what
+    a deployment's web process holds at this size (models, Chroma client, keyword index, sentence cache).
+    """
+    import urllib.request
+
+    import numpy as np
+    import psutil
+
+    from tests.conftest import BIN, free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "kazde"), "serve", "--port", str(port), "--threads", "4"],
+        env={**os.environ, "KAZDE_DATA_DIR": str(data_dir), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def ask(question: str) -> None:
+        body = json.dumps({"question": question, "k": 5}).encode()
+        request = urllib.request.Request(f"{url}/api/ask", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            assert response.status == 200, response.status
+
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                    health = json.load(response)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("kazde serve did not start")
+        if health["chunks"] != chunks:
+            raise RuntimeError(f"the service sees {health['chunks']} chunks, not {chunks}")
+        ask("warm up")
+        peak, times = 0.0, []
+        for q, _ in queries:
+            started = time.perf_counter()
+            ask(q)
+            times.append((time.perf_counter() - started) * 1000)
+            peak = max(peak, psutil.Process(proc.pid).memory_info().rss / 2**20)
+        return float(np.percentile(times, 50)), float(np.percentile(times, 95)), peak
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def _server(tmp: Path) -> tuple[subprocess.Popen, int]:
     from tests.conftest import BIN, free_port
 
@@ -177,6 +232,7 @@ def main() -> None:
     import numpy as np
 
     from ingest.chunking import scorable_sentences
+    from service.settings import Settings
     from vectorstore import SentenceIndex, StoreLocation, make_embedder, make_sentence_embedder, open_store
 
     model, stamp = make_embedder()
@@ -189,11 +245,17 @@ def main() -> None:
     embed_s = time.perf_counter() - started
     print(f"embedded in {embed_s:.1f} s", file=sys.stderr)
     queries = _queries()
-    rows = []
+    rows, service_rows = [], []
     with tempfile.TemporaryDirectory(prefix="kazde-scale-") as tmp_name:
         tmp = Path(tmp_name)
+        # Each index is laid out as a service's data directory (KAZDE_DATA_DIR), so that `kazde serve` can open it.
+        data = {"embedded": tmp / "embedded", "server": tmp / "server-data"}
+        for folder in data.values():
+            folder.mkdir()
+        sentence_file = Settings(data_dir=data["embedded"]).sentence_path
+        (data["server"] / sentence_file.name).symlink_to(sentence_file)
         # The second embedder's sentence vectors, once for both indexes (the table is content-addressed).
-        sentences = SentenceIndex(tmp / "sentences.sqlite", make_sentence_embedder(), scorable_sentences)
+        sentences = SentenceIndex(sentence_file, make_sentence_embedder(), scorable_sentences)
         started = time.perf_counter()
         n_sentences = sentences.index(t for _, t, _ in items)
         sentence_s = time.perf_counter() - started
@@ -210,13 +272,17 @@ def main() -> None:
         try:
             stores = {
                 "embedded": open_store(
-                    StoreLocation(path=tmp / "chroma"), model, stamp, keyword_path=tmp / "kw-e.db", sentences=sentences
+                    StoreLocation(path=data["embedded"] / "chroma"),
+                    model,
+                    stamp,
+                    keyword_path=data["embedded"] / "keyword.sqlite",
+                    sentences=sentences,
                 ),
                 "server": open_store(
                     StoreLocation(host="127.0.0.1", port=port),
                     model,
                     stamp,
-                    keyword_path=tmp / "kw-s.db",
+                    keyword_path=data["server"] / "keyword.sqlite",
                     sentences=sentences,
                 ),
             }
@@ -242,6 +308,16 @@ def main() -> None:
                     p50, p95 = _latency(store, queries)
                     rows.append([f"{size:,}", mode, store.count(), p50, p95, write_s[mode], round(_rss_mb())])
                     print(rows[-1], file=sys.stderr)
+            # The service itself on the largest index, in a process of its own (the benchmark lets go first).
+            del stores
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # the embedded index is closed before the service opens it
+            service_env = {"embedded": {}, "server": {"KAZDE_CHROMA_HOST": "127.0.0.1", "KAZDE_CHROMA_PORT": str(port)}}
+            for mode, env in service_env.items():
+                p50, p95, peak = _service(data[mode], env, queries, done)
+                service_rows.append([f"{done:,}", mode, p50, p95, round(peak)])
+                print(service_rows[-1], file=sys.stderr)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -264,14 +340,20 @@ def main() -> None:
             f"{100_000 / (len(items) / embed_s) / 60:.0f} min; the second embedder's passage vectors "
             f"{100_000 / (own / passage_s) / 3600:.1f} h; its sentence vectors, for 100,000 chunks of distinct "
             f"text (about 4 sentences each), {400_000 / (n_sentences / sentence_s) / 3600:.1f} h. The passages are "
-            f"searchable after the first part; the rest runs as the ingest's last step. RSS is "
-            "this benchmark process's: what a service process holds (the model, the Chroma clients, the keyword "
-            "indexes, the sentence cache) plus all 100,000 passages and their vectors, which the benchmark keeps "
-            "in memory to write them; the service's own share is measured in the reliability issue.",
+            f"searchable after the first part; the rest runs as the ingest's last step. RSS in the first table is "
+            "this benchmark process's: what a service process holds plus all the passages and their vectors, "
+            "which the benchmark keeps in memory to write them.",
             table(
                 ["chunks", "store", "count", "retrieval p50 ms", "retrieval p95 ms", "write s (this step)", "RSS MB"],
                 rows,
             ),
+            f"**The service on the largest index.** `kazde serve` (waitress, 4 threads) started in a process of "
+            f"its own on each index the benchmark wrote (the embedded one after the benchmark closed it; the "
+            f"server one through KAZDE_CHROMA_HOST), then the same {len(queries)} questions asked one at a time "
+            f"through `POST /api/ask` (k=5, the extractive answer included): end-to-end latency over HTTP, and the "
+            f"service process's peak RSS while answering (the two embedders, the Chroma client, the keyword "
+            f"index loaded once, the sentence cache).",
+            table(["chunks", "store", "/api/ask p50 ms", "/api/ask p95 ms", "service RSS MB"], service_rows),
         ]
     )
     print(body)
