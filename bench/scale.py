@@ -183,15 +183,7 @@ def _service(
             assert response.status == 200, response.status
 
     try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                    health = json.load(response)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("kazde serve did not start")
+        health = _answering(f"{url}/healthz", "kazde serve", attempts=600)
         if health["chunks"] != chunks:
             raise RuntimeError(f"the service sees {health['chunks']} chunks, not {chunks}")
         ask("warm up")
@@ -216,15 +208,21 @@ def _server(tmp: Path) -> tuple[subprocess.Popen, int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    _answering(f"http://127.0.0.1:{port}/api/v2/heartbeat", "the chroma server", attempts=200)
+    return proc, port
+
+
+def _answering(url: str, what: str, attempts: int) -> dict:
+    """The JSON that url answers once the process behind it is up (polled every 0.3 s)."""
     import urllib.request
 
-    for _ in range(200):
+    for _ in range(attempts):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).close()
-            return proc, port
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return json.load(response)
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError("chroma server did not start")
+    raise RuntimeError(f"{what} did not start")
 
 
 def main() -> None:

@@ -150,7 +150,9 @@ def pdfs(topo: Topology, pdf_dir: Path, names: list[str], questions: list[str]) 
         shutil.copy(pdf_dir / name, folder / name)
     with background_load(topo, questions, 2) as box:
         started = time.perf_counter()
-        summary = topo.ingest(folder)
+        # The full run indexes 28 large PDFs while serving, most of it the second embedder's work: 28 minutes
+        # with its sentence vectors, over the 30-minute default limit once its passage vectors were added.
+        summary = topo.ingest(folder, timeout=7200)
         seconds = time.perf_counter() - started
     from ingest.manifest import load as load_manifest
 
