@@ -157,6 +157,7 @@ class Store:
             for i, t, m, d in zip(
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
             )
+            if t is not None  # a passage a concurrent reindex is deleting: gone, not an empty passage
         ]
 
     def search_second(
@@ -197,6 +198,7 @@ class Store:
         return [
             (Hit(id=i, text=t, metadata=dict(m or {}), score=0.0), list(v))
             for i, t, m, v in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"], strict=True)
+            if t is not None
         ]
 
     def sync_keyword_index(self) -> bool:
