@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
+.PHONY: help lock venv run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,12 +23,34 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP) ## Install the project and its tools into .venv
 
+LOCK_VENV := .lock-venv
+lock: ## Regenerate constraints.txt from pyproject.toml in a fresh venv: registry names and versions only, checked
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(LOCK_VENV)/bin/python -m pip install --quiet '.[dev,llm,bench]'
+	@# `pip list --format=freeze` writes name==version for every package, never the file or URL it came from
+	@# (`pip freeze` writes `name @ file:///...` for a wheel installed from a path). torch is installed by name first.
+	{ echo "# Made by \`make lock\` (pip list --format=freeze of a fresh venv); edit pyproject.toml, not this file."; \
+	  $(LOCK_VENV)/bin/python -m pip list --format=freeze --exclude-editable \
+	    --exclude pip --exclude torch --exclude kazde; } > constraints.txt
+	rm -rf $(LOCK_VENV)
+	$(MAKE) venv
+	$(PYTEST) -q tests/test_packaging.py -k "lock_line or requirement or checker"
+
 LLM_STAMP := $(VENV)/.installed-llm
 MODEL ?= 1.5b
 $(LLM_STAMP): $(STAMP)
 	@# llama-cpp-python exists only as a source package: pip compiles it once and caches the wheel.
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,llm]'
 	touch $(LLM_STAMP)
+
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	@# The plain LangChain pipeline that the benchmarks compare Kazde with: not a dependency of the service.
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
 
 local-llm: $(LLM_STAMP) ## llama-cpp-python plus the local model (MODEL=1.5b or 0.5b), sha256-checked; prints its path last
 	@$(PY) -m service.local_model $(MODEL)
@@ -72,14 +94,14 @@ format: venv ## ruff: fix imports and format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: venv $(LLM_STAMP) ## Benchmarks; figures written to docs/benchmarks.md (the local 1.5B model's answers included)
+bench: $(BENCH_STAMP) $(LLM_STAMP) ## Benchmarks; figures written to docs/benchmarks.md (the local 1.5B model's answers included)
 	$(PY) bench/ingest.py
 	$(PY) bench/chunk_size.py
 	$(PY) bench/language_pairs.py
 	$(PY) bench/ask.py
 	$(PY) bench/generative.py
 
-bench-retrieval: venv ## The slower retrieval benchmarks (XQuAD matrix, fusion weights, 100k-chunk scale; ~1 h)
+bench-retrieval: $(BENCH_STAMP) ## The slower retrieval benchmarks (XQuAD matrix, fusion weights, 100k-chunk scale; ~1 h)
 	$(PY) bench/xquad.py
 	$(PY) bench/fusion_weights.py
 	$(PY) bench/scale.py

@@ -81,11 +81,11 @@ def main() -> None:
     from service.answering.generative import ANSWER_WITHIN
     from service.asking import Kazde
     from service.index import open_index
-    from service.local_model import MODELS, assemble
+    from service.local_model import MODELS, assemble, default_dir
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
 
-    model_path = sys.argv[1] if len(sys.argv) > 1 else str(assemble(MODELS["1.5b"]))
+    model_path = sys.argv[1] if len(sys.argv) > 1 else str(assemble(MODELS["1.5b"], default_dir()))
     questions = [json.loads(x) for x in QUESTIONS.read_text("utf-8").splitlines() if x.strip()]
     with tempfile.TemporaryDirectory(prefix="kazde-bench-gen-") as tmp_name:
         settings = Settings(data_dir=Path(tmp_name) / "kazde")

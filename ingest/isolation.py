@@ -3,11 +3,17 @@
 pypdf has a history of infinite loops and decompression bombs; a file that hangs or blows up its worker
 becomes a failed file with a reason, and a fresh worker takes the next one. Workers are long-lived, so the
 cost of isolation is one pipe round trip per file, not one process start.
+
+The time limit is CPU time (RLIMIT_CPU, set afresh for each file), so a file's fate does not depend on how
+busy the machine is: a 619-page PDF that parses in 15 s of CPU is not stopped because other work slowed it
+to 60 s of wall clock. A worker that waits without computing (a named pipe, a stalled disk) is stopped by a
+wall-clock limit of WALL_FACTOR times as long.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import pickle
 import queue
@@ -24,6 +30,7 @@ from ingest.documents import LoadedDocument, LoadError
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("!Q")
+WALL_FACTOR = 10  # the wall-clock backstop, in multiples of the CPU-time limit
 
 
 def _send(stream: IO[bytes], obj: Any) -> None:
@@ -43,8 +50,11 @@ def _recv(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-def worker_main(memory_mb: int) -> None:
-    """The worker's loop: read a path, load it, answer ("ok", LoadedDocument) or ("error", reason)."""
+def worker_main(memory_mb: int, cpu_s: float) -> None:
+    """The worker's loop: read a path, load it, answer ("ok", LoadedDocument) or ("error", reason).
+
+    Each file may use `cpu_s` seconds of CPU time; past that the kernel ends the worker with SIGXCPU.
+    """
     import resource
 
     # Ctrl-C belongs to the parent, which stops the workers itself.
@@ -65,6 +75,9 @@ def worker_main(memory_mb: int) -> None:
             path = _recv(inp)
         except EOFError:
             return
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_limit = math.ceil(usage.ru_utime + usage.ru_stime + cpu_s)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, resource.RLIM_INFINITY))
         try:
             result: tuple[str, Any] = ("ok", load(Path(path)))
         except LoadError as exc:
@@ -89,9 +102,9 @@ def _one_line(exc: BaseException) -> str:
 class _Worker:
     """A plain child process (`python -m ingest.isolation`): no re-import of the caller's __main__."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, cpu_s: float) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ingest.isolation", str(memory_mb)],
+            [sys.executable, "-m", "ingest.isolation", str(memory_mb), repr(cpu_s)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -129,7 +142,10 @@ class _Worker:
 
 
 class ParserPool:
-    """Up to `workers` parser processes; `parse()` may be called from that many threads at once."""
+    """Up to `workers` parser processes; `parse()` may be called from that many threads at once.
+
+    `timeout_s` is the CPU time one file may take to parse; the wall clock allows WALL_FACTOR times that.
+    """
 
     def __init__(self, *, timeout_s: float = 120.0, memory_mb: int = 2048, workers: int = 1) -> None:
         self.timeout_s = timeout_s
@@ -147,10 +163,13 @@ class ParserPool:
                 worker = self._start()
             try:
                 worker.send(str(path))
-                if not worker.wait_readable(self.timeout_s):
+                if not worker.wait_readable(self.timeout_s * WALL_FACTOR):
                     self._discard(worker)
                     worker = None
-                    raise LoadError(f"parsing took longer than {self.timeout_s:g} s; stopped")
+                    raise LoadError(
+                        f"parsing took longer than {self.timeout_s * WALL_FACTOR:g} s without finishing"
+                        " (waiting, not computing); stopped"
+                    )
                 status, value = worker.recv()
             except (EOFError, OSError, pickle.UnpicklingError):
                 try:
@@ -159,7 +178,7 @@ class ParserPool:
                     code = None
                 self._discard(worker)
                 worker = None
-                raise LoadError(_death_reason(code, self.memory_mb)) from None
+                raise LoadError(_death_reason(code, self.memory_mb, self.timeout_s)) from None
         finally:
             self._idle.put(worker)
         if status == "ok":
@@ -167,7 +186,7 @@ class ParserPool:
         raise LoadError(value)
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.memory_mb)
+        worker = _Worker(self.memory_mb, self.timeout_s)
         self._all.append(worker)
         return worker
 
@@ -189,7 +208,9 @@ class ParserPool:
         self.close()
 
 
-def _death_reason(code: int | None, memory_mb: int) -> str:
+def _death_reason(code: int | None, memory_mb: int, cpu_s: float) -> str:
+    if code == -signal.SIGXCPU:
+        return f"parsing took more than {cpu_s:g} s of CPU time; stopped"
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         return f"the parser crashed ({name}): over its {memory_mb} MB memory cap, or a damaged file"
@@ -198,4 +219,4 @@ def _death_reason(code: int | None, memory_mb: int) -> str:
 
 
 if __name__ == "__main__":
-    worker_main(int(sys.argv[1]))
+    worker_main(int(sys.argv[1]), float(sys.argv[2]))

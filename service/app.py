@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -16,10 +15,10 @@ from service.errors import KazdeError
 from service.jobs import Reindexer
 from service.pages import bp as pages_bp
 from service.ratelimit import RateLimiter
-from service.settings import PROJECT_ROOT, Settings
+from service.resources import WEB
+from service.settings import Settings
 
 log = logging.getLogger(__name__)
-WEB = PROJECT_ROOT / "web"
 MAX_REQUEST_BYTES = 1 << 20
 
 
@@ -28,8 +27,8 @@ def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> 
     settings = settings or Settings.from_env()
     app = Flask(
         __name__,
-        template_folder=str(Path(WEB, "templates")),
-        static_folder=str(Path(WEB, "static")),
+        template_folder=str(WEB / "templates"),
+        static_folder=str(WEB / "static"),
         static_url_path="/static",
     )
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

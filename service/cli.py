@@ -13,7 +13,8 @@ from typing import Any, NoReturn
 
 import click
 
-from service.settings import BUNDLED_CORPUS, Settings, SettingsError
+from service.resources import BUNDLED_CORPUS
+from service.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.settings import BUNDLED_CORPUS, Settings
+from service.resources import BUNDLED_CORPUS
+from service.settings import Settings
 
 log = logging.getLogger(__name__)
 _ID_CHARS = frozenset("0123456789abcdef")

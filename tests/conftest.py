@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from service.settings import BUNDLED_CORPUS, PROJECT_ROOT
+from service.resources import BUNDLED_CORPUS
 from vectorstore import StoreLocation, make_embedder, open_store
 
-BENCH = PROJECT_ROOT.parent / "shared" / "bench"
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT.parent / "shared" / "bench"
 BIN = Path(sys.executable).parent
 
 
@@ -91,10 +92,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(cmd: list[str], ready_url: str, log_path: Path, timeout_s: float = 60) -> Iterator[None]:
+def server_process(
+    cmd: list[str], ready_url: str, log_path: Path, timeout_s: float = 60, **popen: Any
+) -> Iterator[None]:
     """A real server process, up once `ready_url` answers, stopped (then killed if need be) afterwards."""
     log = log_path.open("w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, **popen)
     try:
         deadline = time.monotonic() + timeout_s
         while True:

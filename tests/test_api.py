@@ -12,7 +12,7 @@ import pytest
 
 from ingest.loaders import load
 from ingest.years import years_in
-from service.settings import BUNDLED_CORPUS
+from service.resources import BUNDLED_CORPUS
 
 QUESTIONS = [json.loads(line) for line in (BUNDLED_CORPUS.parent / "questions.jsonl").read_text("utf-8").splitlines()]
 

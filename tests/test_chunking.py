@@ -6,7 +6,7 @@ import pytest
 
 from ingest.chunking import chunk_page, sentence_spans
 from ingest.years import years_asked, years_in
-from service.settings import BUNDLED_CORPUS
+from service.resources import BUNDLED_CORPUS
 
 
 def _corpus_bodies() -> list[str]:

@@ -7,7 +7,7 @@ import subprocess
 import time
 import urllib.request
 
-from service.settings import BUNDLED_CORPUS
+from service.resources import BUNDLED_CORPUS
 from tests.conftest import BIN, free_port, kazde
 
 CONTRACT_METRICS = {

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest import WriterLock
-from service.settings import BUNDLED_CORPUS
+from service.resources import BUNDLED_CORPUS
 from tests.conftest import BIN, kazde
 
 N_CORPUS = len(list(BUNDLED_CORPUS.glob("*.txt")))
@@ -117,6 +117,28 @@ def _snapshot(data_dir: Path) -> dict[str, tuple[str, dict]]:
     return records
 
 
+def _manifest(path: Path) -> tuple[int, dict]:
+    """The manifest's inode (a new one at every save: it is replaced atomically) and its content."""
+    try:
+        return path.stat().st_ino, json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return 0, {}
+
+
+def _wait_for(proc: subprocess.Popen, manifest: Path, before: tuple[int, dict], at: int | str) -> bool:
+    """Poll a running ingest until a save of its own records `at` more documents than `before`, or says that
+    its last step began; False if the run ended first."""
+    known = len(before[1].get("docs", {}))
+    while proc.poll() is None:
+        inode, state = _manifest(manifest)
+        if inode != before[0] and (
+            state.get("finish_pending") or (isinstance(at, int) and len(state.get("docs", {})) >= known + at)
+        ):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 @pytest.mark.slow
 @pytest.mark.bench_data
 def test_kill_9_at_random_moments_then_a_rerun_equals_a_clean_build(tmp_path, bench_dir) -> None:
@@ -125,26 +147,30 @@ def test_kill_9_at_random_moments_then_a_rerun_equals_a_clean_build(tmp_path, be
     for page in (bench_dir / "wikipedia-en").glob("*.txt"):
         shutil.copy(page, corpus)
     clean_dir = tmp_path / "clean"
-    started = time.monotonic()
     assert kazde("ingest", str(corpus), data_dir=clean_dir).returncode == 0
-    full_run = time.monotonic() - started
     clean = _snapshot(clean_dir)
+    n_files = len(list(corpus.iterdir()))
 
+    # The kills land at points the run reaches, not after a time (a busy machine must not move them out of the
+    # run): once the run's manifest records k more documents, or once it says the last step (the second
+    # embedder's vectors, tens of seconds) has begun. Either comes before that step, so the run is still going.
     rng = random.Random(20261128)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAZDE_")}
     for attempt in range(3):
         killed_dir = tmp_path / f"killed-{attempt}"
         env["KAZDE_DATA_DIR"] = str(killed_dir)
         for kill in range(2):  # two kills in a row, the second one interrupting a resumed run
+            at = rng.choice([rng.randint(1, n_files - 1), "last step"])
+            before = _manifest(killed_dir / "manifest.json")
             proc = subprocess.Popen(
                 [str(BIN / "kazde"), "ingest", str(corpus)],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(0.2, 0.7) * full_run if kill == 0 else rng.uniform(0.1, 0.4) * full_run)
+            reached = _wait_for(proc, killed_dir / "manifest.json", before, at)
             # The first kill must land mid-run; the resumed run has less left to do and may finish first.
-            assert kill == 1 or proc.poll() is None, "the kill must land while the run is still going"
+            assert kill == 1 or reached, f"the run ended before it reached {at!r}"
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         res = kazde("ingest", str(corpus), data_dir=killed_dir)

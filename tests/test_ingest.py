@@ -8,7 +8,7 @@ from pathlib import Path
 from ingest import run
 from ingest.loaders import load
 from ingest.manifest import load as load_manifest
-from service.settings import BUNDLED_CORPUS
+from service.resources import BUNDLED_CORPUS
 
 CORPUS_FILES = sorted(p.name for p in BUNDLED_CORPUS.glob("*.txt"))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.local_model import DEFAULT_DIR, MODELS
+from service.local_model import MODELS, default_dir
 from service.settings import Settings
 from tests.conftest import free_port, server_process
 
@@ -27,7 +27,7 @@ QUESTION = "When did the cultural agreement between Germany and Kazakhstan enter
 
 @pytest.fixture(scope="session")
 def model_path() -> str:
-    path = os.environ.get("KAZDE_TEST_LLM_MODEL_PATH") or str(DEFAULT_DIR / MODELS["0.5b"].file)
+    path = os.environ.get("KAZDE_TEST_LLM_MODEL_PATH") or str(default_dir() / MODELS["0.5b"].file)
     if not Path(path).is_file():
         pytest.fail(f"no local model at {path!r}: run `make local-llm MODEL=0.5b` (make test does)")
     return path
@@ -82,7 +82,7 @@ def test_the_in_process_model_streams_then_answers_with_checked_citations(indexe
 def test_instructions_inside_a_document_are_never_obeyed(tmp_path, llama_server) -> None:
     from ingest import run
     from service.index import open_index
-    from service.settings import BUNDLED_CORPUS
+    from service.resources import BUNDLED_CORPUS
 
     corpus = tmp_path / "corpus"
     shutil.copytree(BUNDLED_CORPUS, corpus)

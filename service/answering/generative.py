@@ -14,17 +14,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from service.answering.base import Answer, Citation, final
 from service.answering.citations import CitationChecker, Evidence, best_quote
 from service.answering.extractive import NO_ANSWER, ExtractiveAnswerer, unanswered
+from service.resources import PROMPTS
 from service.retrieval import Passage
 
 log = logging.getLogger(__name__)
 
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 EVIDENCE_PASSAGES = 4  # the model reads ~95 prompt tokens/s here: evidence must stay short
 SENTENCES_PER_PASSAGE = 2
 MAX_EXCERPT_CHARS = 360
