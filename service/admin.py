@@ -9,16 +9,19 @@ are stored under KAZDE_DATA_DIR/uploads by their sanitised file name, and checke
 from __future__ import annotations
 
 import hmac
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.manifest import load as load_manifest
 from service.api import json_body, kazde, limit_rate
-from service.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from service.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from service.feedback import MAX_BODY_BYTES as FEEDBACK_MAX_BODY_BYTES
 from service.feedback import FeedbackStore, validate_vote
 from service.jobs import Reindexer
 from service.settings import Settings
@@ -26,6 +29,10 @@ from service.settings import Settings
 bp = Blueprint("admin", __name__)
 
 SNIFF_BYTES = 4096
+MAX_NAME_BYTES = 200  # of a stored file name, in UTF-8 (file systems allow 255)
+# Letters and digits of every script, and - _ . ( ): a stored name never holds a separator, a control
+# character, a quote or a shell metacharacter. Anything else becomes "_".
+_NAME_UNSAFE = re.compile(r"[^\w.()-]+")
 
 
 def _reindexer() -> Reindexer:
@@ -36,19 +43,38 @@ def _settings() -> Settings:
     return kazde().settings
 
 
-def require_admin() -> None:
+def require_admin(what: str = "Write actions are") -> None:
     """Raise unless the request carries the configured admin token."""
     token = _settings().admin_token
     if not token:
         raise Forbidden(
-            "Write actions are disabled: the server has no admin token. Set KAZDE_ADMIN_TOKEN to enable them.",
+            f"{what} disabled: the server has no admin token. Set KAZDE_ADMIN_TOKEN to enable them.",
             code="writes_disabled",
         )
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not header[7:].strip():
+    # The scheme is case-insensitive (RFC 7235): "bearer", "BEARER" and "Bearer" are one scheme.
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
         raise Unauthorized("This action needs the admin token: Authorization: Bearer <token>.", code="unauthorized")
-    if not hmac.compare_digest(header[7:].strip().encode(), token.encode()):
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise Forbidden("The admin token is wrong.", code="wrong_token")
+
+
+def safe_name(raw: str) -> str:
+    """The name an upload is stored (and indexed) under: its own name in any script, made safe.
+
+    Only the last path component counts; Unicode is NFC; separators, control characters and punctuation
+    other than - _ . ( ) become "_"; no leading dot; at most MAX_NAME_BYTES of UTF-8, keeping the suffix.
+    "" when nothing usable is left. `Соглашение_1994.txt` and `Келісім.pdf` keep their names.
+    """
+    base = unicodedata.normalize("NFC", raw.replace("\\", "/").rsplit("/", 1)[-1])
+    name = _NAME_UNSAFE.sub("_", "_".join(base.split())).strip("._")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    suffix = f".{suffix}" if dot else ""
+    while stem and len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return f"{stem}{suffix}" if stem else ""
 
 
 def content_problem(name: str, head: bytes) -> str | None:
@@ -57,7 +83,7 @@ def content_problem(name: str, head: bytes) -> str | None:
     if suffix not in SUPPORTED_SUFFIXES:
         return f"unsupported file type {suffix or '(no extension)'}; allowed: PDF, txt, md, html"
     if suffix == ".pdf":
-        return None if b"%PDF-" in head[:1024] else "not a PDF: the content does not start with %PDF-"
+        return None if head.lstrip().startswith(b"%PDF-") else "not a PDF: the content does not start with %PDF-"
     if head.lstrip().startswith(b"%PDF-"):
         return f"the content is a PDF, not {suffix} text"
     if b"\x00" in head:
@@ -71,11 +97,16 @@ def content_problem(name: str, head: bytes) -> str | None:
     return None
 
 
-def _save(upload: FileStorage, folder: Path) -> dict[str, Any]:
+def _save(upload: FileStorage, folder: Path, taken: dict[str, str], replace: bool) -> dict[str, Any]:
     raw_name = upload.filename or ""
-    name = secure_filename(raw_name)
-    if not name or name.startswith("."):
+    name = safe_name(raw_name)
+    if not name:
         return {"name": raw_name, "reason": "the file name is empty or not allowed"}
+    clash = taken.get(name.casefold())
+    if clash is None and (folder / name).exists() and not replace:
+        clash = "an uploaded document already has this name; send replace=1 to replace it"
+    if clash is not None:
+        return {"name": raw_name, "doc_id": name, "reason": clash, "conflict": True}
     head = upload.stream.read(SNIFF_BYTES)
     problem = content_problem(name, head)
     if problem:
@@ -89,7 +120,18 @@ def _save(upload: FileStorage, folder: Path) -> dict[str, Any]:
         tmp.unlink()
         return {"name": raw_name, "reason": "the file is empty"}
     tmp.replace(folder / name)
+    taken[name.casefold()] = "another file of this upload has the same name"
     return {"name": raw_name, "doc_id": name, "bytes": size}
+
+
+def _taken_ids(settings: Settings) -> dict[str, str]:
+    """Document ids that an upload must not take: those of documents ingested from other folders."""
+    uploads = str(settings.uploads_path.resolve())
+    return {
+        doc_id.casefold(): "a document of an ingested folder already has this id; rename the file"
+        for doc_id, entry in load_manifest(settings.manifest_path).docs.items()
+        if entry.root and entry.root != uploads
+    }
 
 
 @bp.before_app_request
@@ -97,6 +139,8 @@ def _upload_limit() -> None:
     # Uploads get their own, larger limit (KAZDE_UPLOAD_MAX_MB); every other body stays at the app's 1 MiB.
     if request.path == "/api/documents" and request.method == "POST":
         request.max_content_length = _settings().upload_max_mb * 1024 * 1024
+    elif request.path == "/api/feedback":
+        request.max_content_length = FEEDBACK_MAX_BODY_BYTES
 
 
 @bp.post("/api/documents")
@@ -106,13 +150,21 @@ def upload() -> tuple[Response, int]:
     files = request.files.getlist("files") or list(request.files.values())
     if not files:
         raise BadRequest("Send the files as multipart/form-data in the field 'files'.", code="no_files")
-    folder = _settings().uploads_path
-    results = [_save(f, folder) for f in files]
-    saved = [r for r in results if "doc_id" in r]
-    body: dict[str, Any] = {"saved": saved, "rejected": [r for r in results if "doc_id" not in r]}
+    settings = _settings()
+    replace = request.args.get("replace") == "1" or request.form.get("replace") == "1"
+    taken = _taken_ids(settings)
+    results = [_save(f, settings.uploads_path, taken, replace) for f in files]
+    saved = [r for r in results if "reason" not in r]
+    rejected = [r for r in results if "reason" in r]
+    body: dict[str, Any] = {"saved": saved, "rejected": rejected}
     if saved and (request.args.get("reindex") == "1" or request.form.get("reindex") == "1"):
         body["job_id"] = _reindexer().start().job_id
-    return jsonify(body), (201 if saved else 400)
+    if saved:
+        return jsonify(body), 201
+    if any(r.get("conflict") for r in rejected):
+        body |= Conflict("A document with this name exists already.", code="name_taken").to_json()
+        return jsonify(body), 409
+    return jsonify(body), 400
 
 
 @bp.post("/api/reindex")
@@ -147,11 +199,10 @@ def feedback() -> tuple[Response, int]:
 
 @bp.get("/api/feedback.jsonl")
 def feedback_export() -> Response:
-    """Every vote as JSON Lines in the question-file format (admin token required)."""
+    """Every vote as JSON Lines in the question-file format (admin token required), streamed line by line."""
     require_admin()
-    lines = "".join(FeedbackStore(_settings().feedback_path).export())
     return Response(
-        lines,
+        FeedbackStore(_settings().feedback_path).export(),
         mimetype="application/x-ndjson",
         headers={"Content-Disposition": 'attachment; filename="kazde-feedback.jsonl"'},
     )

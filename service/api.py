@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +22,16 @@ from service.retrieval import FILTER_KEYS
 from vectorstore import StoreError
 
 bp = Blueprint("api", __name__)
+_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY = 20
+MAX_TURN_CHARS = 8000  # one history turn: a question, or an answer with its quotes
+MAX_FILTER_VALUES = 100  # per list filter; an index holds far fewer languages and types, and a page asks for few ids
+MAX_FILTER_CHARS = 300  # per value
+YEARS = (0, 9999)  # the years a filter may name
+MAX_JSON_DEPTH = 32  # no request of this API nests deeper than 4
 
 
 def kazde() -> Kazde:
@@ -33,11 +40,37 @@ def kazde() -> Kazde:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object (400 invalid_json otherwise)."""
-    body = request.get_json(silent=True)
+    """The request's JSON object (400 invalid_json otherwise: not JSON, not an object, nested deeper than
+    MAX_JSON_DEPTH, or holding a lone surrogate, which is no character and cannot be stored as UTF-8)."""
+    if not request.is_json:
+        raise BadRequest(
+            "The request body must be a JSON object (Content-Type: application/json).", code="invalid_json"
+        )
+    raw = request.get_data(cache=True)
+    if _nesting(raw) > MAX_JSON_DEPTH:
+        raise BadRequest(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.", code="invalid_json")
+    try:
+        body = json.loads(raw)
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeError:
+        raise BadRequest("The JSON body holds text that is not valid Unicode.", code="invalid_json") from None
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.", code="invalid_json") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
     return body
+
+
+def _nesting(raw: bytes) -> int:
+    """How deep the brackets of a JSON text nest, strings skipped (before parsing: the parser recurses)."""
+    depth = deepest = 0
+    for token in _JSON_STRUCTURE.findall(raw):
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def validate_ask(body: dict[str, Any]) -> tuple[str, int, dict[str, Any] | None, list[dict[str, str]]]:
@@ -72,6 +105,11 @@ def _validate_filters(filters: Any) -> dict[str, Any] | None:
         value = filters.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise BadRequest(f"Filter '{key}' must be a list of strings.", code="invalid_filters")
+        if value is not None and (len(value) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_CHARS for v in value)):
+            raise BadRequest(
+                f"Filter '{key}' takes at most {MAX_FILTER_VALUES} values of at most {MAX_FILTER_CHARS} characters.",
+                code="invalid_filters",
+            )
     bad_types = sorted(set(filters.get("doc_type") or []) - set(DOC_TYPES))
     if bad_types:
         raise BadRequest(
@@ -80,8 +118,12 @@ def _validate_filters(filters: Any) -> dict[str, Any] | None:
         )
     for key in ("year_from", "year_to"):
         value = filters.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise BadRequest(f"Filter '{key}' must be a whole number (a year).", code="invalid_filters")
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or not YEARS[0] <= value <= YEARS[1]
+        ):
+            raise BadRequest(
+                f"Filter '{key}' must be a year, a whole number from {YEARS[0]} to {YEARS[1]}.", code="invalid_filters"
+            )
     if (
         filters.get("year_from") is not None
         and filters.get("year_to") is not None
@@ -105,6 +147,10 @@ def _validate_history(history: Any) -> list[dict[str, str]]:
             raise BadRequest(
                 'Each turn of \'history\' must be {"role": "user"|"assistant", "content": str}.',
                 code="invalid_history",
+            )
+        if len(turn["content"]) > MAX_TURN_CHARS:
+            raise BadRequest(
+                f"Each turn of 'history' is limited to {MAX_TURN_CHARS} characters.", code="invalid_history"
             )
     return history
 
@@ -146,6 +192,7 @@ def ask_stream() -> Response:
     question, k, filters, history = validate_ask(json_body())
     service = kazde()
     service.store()  # a missing or unreachable index is a 503 here, before any event
+    service.check_query(question)  # and so is a question too long to encode
     started = metrics.started_at()
 
     def events() -> Iterator[str]:
@@ -229,7 +276,7 @@ def original(doc_id: str) -> Response:
         raise NotFound(f"No indexed document with id {doc_id!r}.", code="document_not_found")
     path = Path(entry.path)
     # A user's HTML is shown as text, never rendered from this origin (it could carry scripts).
-    mimetype = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
+    mimetype = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain"  # Flask adds charset=utf-8
     response = send_file(path, mimetype=mimetype, download_name=path.name, as_attachment=False)
     response.headers["Content-Security-Policy"] = "sandbox"
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -19,7 +20,22 @@ from service.resources import WEB
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 MAX_REQUEST_BYTES = 1 << 20
+
+
+def _relative(location: str) -> str:
+    """A redirect's target as a path on this server: Werkzeug builds it from the request's Host header, which
+    a client forges (`GET //x` with `Host: evil.example` redirected there). One leading slash, so the path
+    cannot read as `//host`."""
+    parts = urlsplit(location)
+    return urlunsplit(("", "", "/" + parts.path.lstrip("/"), parts.query, parts.fragment))
 
 
 def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> Flask:
@@ -65,12 +81,10 @@ def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> 
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if response.location:
+            response.location = _relative(response.location)
         return response
 
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from ingest.language import detect_language
 from service.answering import Answer, Answerer, ExtractiveAnswerer
 from service.answering.base import final
 from service.answering.llm import LLMSettings
-from service.errors import Unavailable
+from service.errors import BadRequest, Unavailable
 from service.followup import rewrite
 from service.index import open_index
 from service.ranking import SentenceScorer
@@ -20,8 +21,13 @@ from service.retrieval import Passage, retrieve
 from service.settings import Settings
 from vectorstore import EmbedderMismatch, Store, StoreError, passage_count
 
+log = logging.getLogger(__name__)
+
 DEFAULT_K = 5
 MAX_K = 20
+# Two of the second embedder's 512-token windows: every question of the question set is under 40 tokens,
+# 2,000 characters of Russian prose (the API's character limit) 726.
+MAX_QUESTION_TOKENS = 1024
 
 
 @dataclass
@@ -43,6 +49,7 @@ class AskResult:
             "query": self.query,
             "language": self.language,
             "citations": [c.to_json() for c in self.answer.citations],
+            "verbatim": self.answer.verbatim,
             "passages": [p.to_json() for p in self.passages],
         }
         if self.answer.notice:
@@ -90,13 +97,31 @@ class Kazde:
         return store
 
     def unreachable(self, exc: Exception) -> Unavailable:
-        """The 503 for an index that cannot be read, with what fixes it."""
+        """The 503 for an index that cannot be read, with what fixes it (the cause goes to the log, not the
+        client: it can hold paths and the store's internals)."""
+        log.warning("the index could not be read: %s", exc)
         fix = (
             f"start the Chroma server (chroma run --port {self.settings.chroma_port}) or unset KAZDE_CHROMA_HOST"
             if self.settings.chroma_host
             else "check KAZDE_DATA_DIR"
         )
-        return Unavailable(f"{exc}. To fix: {fix}.", code="index_unreachable")
+        return Unavailable(
+            f"The index could not be read (the server log says why). To fix: {fix}.", code="index_unreachable"
+        )
+
+    def check_query(self, text: str) -> None:
+        """400 question_too_long when a question (or its rewritten query) costs more model tokens than allowed.
+
+        Characters are no measure of cost: 2,000 × U+3316 normalise to 4,006 tokens, 2,000 combining accents
+        to 2,005, while 2,000 characters of German prose are about 520.
+        """
+        tokens = self.store().query_tokens(text)
+        if tokens is not None and tokens > MAX_QUESTION_TOKENS:
+            raise BadRequest(
+                f"The question is {tokens} model tokens long after Unicode normalisation; the limit is "
+                f"{MAX_QUESTION_TOKENS}. Ask it in fewer words.",
+                code="question_too_long",
+            )
 
     def answerer(self) -> Answerer:
         """The generative answerer when KAZDE_LLM_* configure one, else the extractive default."""
@@ -175,6 +200,7 @@ class Kazde:
         store = self.store()
         answerer = self.answerer()
         query = self.query_for(question, history)
+        self.check_query(query)
         language = detect_language(question) or "en"
         try:
             passages = retrieve(store, self.scorer(), query, k=k, filters=filters, language=language)

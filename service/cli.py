@@ -222,12 +222,11 @@ def evaluate_cmd(file: Path, as_json: bool, k: int) -> None:
 @click.option("--threads", type=int, default=8, show_default=True)
 def serve(host: str, port: int | None, threads: int) -> None:
     """Serve the web chat and the HTTP API with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
-
     from service.app import create_app
+    from service.serving import serve as serve_app
 
     settings = _settings()
     app = create_app(settings)
     port = port or settings.port
     click.echo(f"kazde: serving http://{host}:{port}", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="kazde")
+    serve_app(app, settings, host, port, threads)

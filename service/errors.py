@@ -5,6 +5,7 @@ KazdeError                      any error shown to a user: a stable `code`, a `m
 ├── Unauthorized (401)          a write without the admin token
 ├── Forbidden (403)             a wrong token, or writes switched off
 ├── NotFound (404)              an unknown document, job or route
+├── Conflict (409)              an upload whose name another document holds
 ├── PayloadTooLarge (413)       a body or upload over the limit
 ├── RateLimited (429)           too many questions from one client
 └── Unavailable (503)           the index is missing or Chroma cannot be reached; says how to fix it
@@ -59,6 +60,13 @@ class NotFound(KazdeError):
 
     status = 404
     code = "not_found"
+
+
+class Conflict(KazdeError):
+    """409: the request would overwrite something it must not (an upload's name taken by another document)."""
+
+    status = 409
+    code = "conflict"
 
 
 class PayloadTooLarge(KazdeError):

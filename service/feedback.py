@@ -17,8 +17,14 @@ from pathlib import Path
 from typing import Any
 
 RATINGS = ("up", "down")
-MAX_TEXT_CHARS = 20_000
-MAX_CITATIONS = 50
+# A vote is open to every user of the page, unauthenticated: each field is capped near what an answer holds,
+# so one vote stays a few KB (the request body itself is capped at MAX_BODY_BYTES).
+MAX_QUESTION_CHARS = 2000  # as /api/ask
+MAX_ANSWER_CHARS = 6000
+MAX_QUOTE_CHARS = 1000
+MAX_DOC_ID_CHARS = 300
+MAX_CITATIONS = 20
+MAX_BODY_BYTES = 64 * 1024
 
 
 class FeedbackStore:
@@ -82,8 +88,8 @@ def validate_vote(body: dict[str, Any]) -> dict[str, Any] | str:
     query = body.get("query", "")
     if not isinstance(answer, str) or not isinstance(query, str):
         return "answer and query must be strings"
-    if max(len(question), len(answer), len(query)) > MAX_TEXT_CHARS:
-        return f"question, answer and query are limited to {MAX_TEXT_CHARS} characters"
+    if max(len(question), len(query)) > MAX_QUESTION_CHARS or len(answer) > MAX_ANSWER_CHARS:
+        return f"question and query are limited to {MAX_QUESTION_CHARS} characters, answer to {MAX_ANSWER_CHARS}"
     raw = body.get("citations", [])
     if not isinstance(raw, list) or len(raw) > MAX_CITATIONS:
         return f"citations must be a list of at most {MAX_CITATIONS} objects"
@@ -92,13 +98,15 @@ def validate_vote(body: dict[str, Any]) -> dict[str, Any] | str:
         if not isinstance(c, dict) or not isinstance(c.get("doc_id"), str):
             return "each citation needs a doc_id"
         quote = c.get("quote", "")
+        if len(c["doc_id"]) > MAX_DOC_ID_CHARS or (isinstance(quote, str) and len(quote) > MAX_QUOTE_CHARS):
+            return f"a citation's doc_id is limited to {MAX_DOC_ID_CHARS} characters, its quote to {MAX_QUOTE_CHARS}"
         page = c.get("page")
         citations.append(
             {
-                "n": c.get("n") if isinstance(c.get("n"), int) else None,
-                "doc_id": c["doc_id"][:500],
-                "page": page if isinstance(page, int) else None,
-                "quote": quote[:MAX_TEXT_CHARS] if isinstance(quote, str) else "",
+                "n": c.get("n") if isinstance(c.get("n"), int) and not isinstance(c.get("n"), bool) else None,
+                "doc_id": c["doc_id"],
+                "page": page if isinstance(page, int) and not isinstance(page, bool) else None,
+                "quote": quote if isinstance(quote, str) else "",
             }
         )
     return {"rating": rating, "question": question, "answer": answer, "query": query, "citations": citations}

@@ -80,6 +80,19 @@ def reindex_targets(settings: Settings) -> list[Path]:
     return sorted(r for r in roots if r.exists())
 
 
+def _without_paths(value: Any, folders: dict[str, str]) -> Any:
+    """`value` (a string, or JSON made of them) with each of `folders`' paths replaced by its label."""
+    if isinstance(value, str):
+        for path in sorted(folders, key=len, reverse=True):
+            value = value.replace(path, folders[path])
+        return value
+    if isinstance(value, list):
+        return [_without_paths(v, folders) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_paths(v, folders) for k, v in value.items()}
+    return value
+
+
 class Reindexer:
     """Starts reindex jobs in this process, one at a time."""
 
@@ -117,12 +130,14 @@ class Reindexer:
                 last[0] = now
                 self.jobs.save(job)
 
+        targets: list[Path] = []
         try:
             job.state = "running"
             self.jobs.save(job)
+            targets = reindex_targets(s)
             with WriterLock(s.data_dir):
                 report = run_ingest(
-                    reindex_targets(s),
+                    targets,
                     index_opener(s),
                     s.manifest_path,
                     stamp=index_stamp(s),
@@ -138,6 +153,10 @@ class Reindexer:
             log.exception("reindex job %s failed", job.job_id)
             job.state, job.error = "failed", f"unexpected error: {exc}"
         finally:
+            # A job is shown to clients: the server's folders appear by name, never by path.
+            folders = {str(t): f"<{t.name}>" for t in targets} | {str(s.data_dir): "<data>"}
+            job.error = _without_paths(job.error, folders) if job.error else job.error
+            job.summary = _without_paths(job.summary, folders)
             job.finished_at = time.time()
             with self._lock:
                 # Cleared before the final state is saved: a client that reads "done" or "failed" and asks again

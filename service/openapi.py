@@ -105,6 +105,10 @@ _ASK_RESPONSE = {
     "properties": {
         "answer": {"type": "string"},
         "abstained": {"type": "boolean"},
+        "verbatim": {
+            "type": "boolean",
+            "description": "The answer is quotes from the documents with [n] markers: show it as text, not Markdown.",
+        },
         "query": {"type": "string"},
         "language": {"type": "string"},
         "notice": {"type": "string"},
@@ -163,7 +167,10 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "Upload files (PDF, txt, md, html) for indexing; ?reindex=1 starts a reindex too",
                 "security": _ADMIN,
-                "parameters": [{"name": "reindex", "in": "query", "schema": {"enum": ["0", "1"]}}],
+                "parameters": [
+                    {"name": "reindex", "in": "query", "schema": {"enum": ["0", "1"]}},
+                    {"name": "replace", "in": "query", "schema": {"enum": ["0", "1"]}},
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -180,6 +187,11 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "201": _json({"type": "object", "required": ["saved", "rejected"]}),
                     **_WRITE_ERRORS,
+                    "409": {
+                        "description": "Every file's name is taken: by another folder's document, by an upload"
+                        " (send replace=1), or by another file of the request",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
                     "413": {
                         "description": "Over KAZDE_UPLOAD_MAX_MB",
                         "content": {"application/json": {"schema": _ERROR}},
@@ -208,7 +220,12 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "A thumbs up or down on an answer, stored with its question, answer and citations",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _FEEDBACK}}},
-                "responses": {"201": _json({"type": "object", "required": ["id"]}), "400": _ERRORS["400"]},
+                "responses": {
+                    "201": _json({"type": "object", "required": ["id"]}),
+                    "400": _ERRORS["400"],
+                    "413": {"description": "A body over 64 KiB", "content": {"application/json": {"schema": _ERROR}}},
+                    "429": _ERRORS["429"],
+                },
             }
         },
         "/api/feedback.jsonl": {
@@ -237,8 +254,13 @@ OPENAPI: dict[str, Any] = {
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}},
         "/metrics": {
             "get": {
-                "summary": "Prometheus metrics: request latency, answers, abstentions, ingest counts and failures",
-                "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+                "summary": "Prometheus metrics: request latency, answers, abstentions, ingest counts and failures"
+                " (the admin token unless KAZDE_METRICS_PUBLIC=1)",
+                "security": _ADMIN,
+                "responses": {
+                    "200": {"description": "Prometheus text format", "content": {"text/plain": {}}},
+                    **_WRITE_ERRORS,
+                },
             }
         },
     },

@@ -48,6 +48,7 @@ class Settings:
     llm_timeout_s: float = 60.0
     upload_max_mb: int = 50
     rate_limit: int = 0  # questions per minute per client; 0: off
+    metrics_public: bool = False  # /metrics without the admin token
 
     @property
     def store_location(self) -> StoreLocation:
@@ -103,11 +104,12 @@ class Settings:
             llm_model_path=env.get("KAZDE_LLM_MODEL_PATH", "").strip(),
             llm_timeout_s=float(_int(env, "KAZDE_LLM_TIMEOUT", 60)),
             upload_max_mb=_int(env, "KAZDE_UPLOAD_MAX_MB", 50),
-            rate_limit=_int(env, "KAZDE_RATE_LIMIT", 0) if env.get("KAZDE_RATE_LIMIT", "").strip() else 0,
+            rate_limit=_int(env, "KAZDE_RATE_LIMIT", 0, minimum=0),
+            metrics_public=_flag(env, "KAZDE_METRICS_PUBLIC"),
         )
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -115,6 +117,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, not {value}")
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0 (true/false), not {raw!r}")

@@ -94,7 +94,7 @@ def free_port() -> int:
 @contextmanager
 def server_process(
     cmd: list[str], ready_url: str, log_path: Path, timeout_s: float = 60, **popen: Any
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen]:
     """A real server process, up once `ready_url` answers, stopped (then killed if need be) afterwards."""
     log = log_path.open("w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, **popen)
@@ -108,7 +108,7 @@ def server_process(
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{cmd[0]} did not start: {log_path.read_text()[-2000:]}") from None
                 time.sleep(0.3)
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:

@@ -128,8 +128,8 @@ def test_uploads_are_checked_by_content_not_by_name(admin_server: str) -> None:
     assert set(reasons) == {"fake.pdf", "tool.exe", "report.txt"}
     assert "not a PDF" in reasons["fake.pdf"] and "unsupported file type .exe" in reasons["tool.exe"]
     assert "is a PDF" in reasons["report.txt"]
-    # A client never names a server path: the name is reduced to a plain file name in the uploads folder.
-    assert [s["doc_id"] for s in body["saved"]] == ["etc_passwd.txt"]
+    # A client never names a server path: the name is reduced to its last component, in the uploads folder.
+    assert [s["doc_id"] for s in body["saved"]] == ["passwd.txt"]
 
 
 def test_an_upload_over_the_limit_is_a_413(admin_server: str) -> None:

@@ -159,6 +159,9 @@ def test_hostile_documents_execute_nothing_and_load_nothing_remote(browser: WebD
     reply = ask_in_page(browser, HOSTILE_QUESTION)
     answer = reply.find_element(By.CSS_SELECTOR, ".answer-text")
     assert "1937" in answer.text and "<script>" in answer.text  # markup shown as text
+    # The extractive answer is a verbatim quote: the document's own Markdown stays what the document says.
+    assert "[Archiv](https://example.org/archiv)" in answer.text and "**fett**" in answer.text
+    assert answer.find_elements(By.CSS_SELECTOR, "a, strong") == []
     reply.find_element(By.CSS_SELECTOR, "button.citation").click()
     _wait(browser, lambda d: d.find_element(By.ID, "source").is_displayed())
     ask_in_page(browser, '<img src=x onerror="window.kazdePwned=4"> ![x](http://203.0.113.9/q.png) [a](javascript:1)')
@@ -168,7 +171,6 @@ def test_hostile_documents_execute_nothing_and_load_nothing_remote(browser: WebD
     assert browser.find_elements(By.CSS_SELECTOR, "#conversation img, #source img, script:not([src])") == []
     hrefs = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#conversation a, #source a")]
     assert not [h for h in hrefs if not h.startswith((base, "https://example.org"))], hrefs
-    assert "https://example.org/archiv" in hrefs  # an http(s) link in Markdown stays a link
     remote = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name).filter(u => !u.startsWith(location.origin))"
     )

@@ -34,12 +34,22 @@ def test_the_rate_limit_is_shared_by_workers_and_answers_429_with_retry_after(tm
         assert post_json(f"{base}/api/ask", {"question": "Wann?"})[0] == 503
 
 
-def test_metrics_count_answers_and_time_requests_by_route(live_server: str, answered) -> None:
+def test_metrics_count_answers_and_time_requests_by_route(indexed_corpus: Path, answered) -> None:
+    from service.settings import Settings
+
     question, _ = answered
-    assert post_json(f"{live_server}/api/ask", {"question": question})[0] == 200
-    with urllib.request.urlopen(f"{live_server}/metrics", timeout=30) as res:
-        assert res.headers["Content-Type"].startswith("text/plain")
-        text = res.read().decode()
+    with serve_app(Settings(data_dir=indexed_corpus, admin_token="metrics-token")) as base:
+        assert post_json(f"{base}/api/ask", {"question": question})[0] == 200
+        for headers, status in (({}, 401), ({"Authorization": "Bearer wrong"}, 403)):
+            try:
+                urllib.request.urlopen(urllib.request.Request(f"{base}/metrics", headers=headers), timeout=30)
+                raise AssertionError(f"/metrics answered {headers} without the admin token")
+            except urllib.error.HTTPError as err:
+                assert err.code == status
+        request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": "bearer metrics-token"})
+        with urllib.request.urlopen(request, timeout=30) as res:
+            assert res.headers["Content-Type"].startswith("text/plain")
+            text = res.read().decode()
     answered_count = next(
         float(line.split()[-1])
         for line in text.splitlines()

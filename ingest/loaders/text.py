@@ -11,6 +11,7 @@ from ingest.loaders.common import (
     clean_value,
     decode,
     language_code,
+    source_url,
     stem_title,
 )
 from ingest.normalize import garbage_reason, normalize_text
@@ -70,7 +71,7 @@ def load_text(path: Path, data: bytes, password: str | None) -> LoadedDocument:
     return LoadedDocument(
         pages=[Page(body, None)],
         title=title,
-        source=clean_value(header.get("SOURCE", "")),
+        source=source_url(header.get("SOURCE", "")),
         language=language_code(header.get("LANG", "")) or detect_language(body),
         doc_type=clean_value(header.get("DOC_TYPE") or header.get("TYPE") or ""),
     )

@@ -44,6 +44,7 @@ class Answer:
     notice: str | None = None
     check: dict[str, int] | None = None  # the citation checker's counts, for generated answers
     raw: str | None = None  # the model's reply before checking (logs and benchmarks; never sent)
+    verbatim: bool = False  # the text is quotes from the documents and [n] markers: shown as text, never Markdown
 
 
 class Answerer(Protocol):

@@ -105,4 +105,4 @@ class ExtractiveAnswerer:
             quote = p.text[start:end].strip()
             citations.append(Citation(n, p.doc_id, p.title, p.page, p.source, quote, i))
             parts.append(f"{quote} [{n}]")
-        return Answer(text=" ".join(parts), abstained=False, citations=citations)
+        return Answer(text=" ".join(parts), abstained=False, citations=citations, verbatim=True)

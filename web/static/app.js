@@ -149,13 +149,16 @@
   }
 
   /**
-   * The answer as safe Markdown (web/static/markdown.js), each [n] that names a citation of this answer
+   * The answer as safe Markdown (web/static/markdown.js), or as text when it is verbatim quotes (a document's
+   * own "[link](url)" or "**" stays what the document says), each [n] that names a citation of this answer
    * turned into a button that opens it; any other [n] stays text.
    */
   function answerParagraph(data, byN) {
     const body = h("div", { className: "answer-text" });
     setLang(body, data.language);
-    body.append(...window.KazdeMarkdown.render(data.answer, (n) => (byN.has(n) ? citationButton(data, byN.get(n)) : null)));
+    const onCitation = (n) => (byN.has(n) ? citationButton(data, byN.get(n)) : null);
+    const md = window.KazdeMarkdown;
+    body.append(...(data.verbatim ? md.plain(data.answer, onCitation) : md.render(data.answer, onCitation)));
     return body;
   }
 

@@ -100,5 +100,26 @@
     return blocks;
   }
 
-  window.KazdeMarkdown = Object.freeze({ render, isHttpUrl });
+  const CITATION = /\[\d+(?:\s*[,;]\s*\d+)*\]/g;
+
+  /** Verbatim text (quotes from the documents): paragraphs and citation markers, nothing read as Markdown. */
+  function plain(text, onCitation = () => null) {
+    return String(text)
+      .split(/\n\s*\n/)
+      .filter((block) => block.trim())
+      .map((block) => {
+        const paragraph = document.createElement("p");
+        let last = 0;
+        for (const match of block.matchAll(CITATION)) {
+          const nodes = match[0].slice(1, -1).split(/\s*[,;]\s*/).map(Number).map((n) => onCitation(n));
+          if (!nodes.every(Boolean)) continue;
+          paragraph.append(block.slice(last, match.index), ...nodes);
+          last = match.index + match[0].length;
+        }
+        paragraph.append(block.slice(last));
+        return paragraph;
+      });
+  }
+
+  window.KazdeMarkdown = Object.freeze({ render, plain, isHttpUrl });
 })();
