@@ -12,7 +12,9 @@ COPY prompts prompts
 COPY web web
 COPY data data
 ARG EXTRAS=""
-# The llm extra (llama-cpp-python) is compiled from source: it needs a C++ toolchain.
+# The llm extra (llama-cpp-python) is compiled from source: it needs a C++ toolchain, and is built for AVX2 (as
+# by the Makefile), not -march=native, whose AMX kernels segfault on CPUs that have AMX.
+ENV CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 RUN case "$EXTRAS" in *llm*) apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
       && rm -rf /var/lib/apt/lists/*;; esac \
  && pip install -c constraints.txt ".${EXTRAS}"

@@ -41,8 +41,15 @@ lock: ## Regenerate constraints.txt from pyproject.toml in a fresh venv: registr
 
 LLM_STAMP := $(VENV)/.installed-llm
 MODEL ?= 1.5b
+# llama.cpp built for AVX2, not for the build machine (-march=native): on a CPU with AMX (Sapphire Rapids, as
+# on this project's machines), native ggml runs its AMX kernels and segfaults in the first decode.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(LLM_STAMP): $(STAMP)
-	@# llama-cpp-python exists only as a source package: pip compiles it once and caches the wheel.
+	@# llama-cpp-python exists only as a source package: pip compiles it (about 6 minutes). --no-cache-dir:
+	@# pip's wheel cache keys a built wheel by the source package, not by CMAKE_ARGS, so it would hand back
+	@# a wheel built with other flags.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir -c constraints.txt \
+	  'llama-cpp-python[server]'
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,llm]'
 	touch $(LLM_STAMP)
 

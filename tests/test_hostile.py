@@ -127,6 +127,12 @@ def test_the_crashing_question_gets_an_answer_and_the_server_stays_up(server: Se
     _normal_question_is_answered(server)
 
 
+def test_the_crashing_question_on_the_command_line_is_answered(indexed_corpus: Path) -> None:
+    res = kazde("ask", FDFA * 50, "--json", data_dir=indexed_corpus, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]  # was 134 (SIGABRT)
+    assert "answer" in json.loads(res.stdout.strip().splitlines()[-1])
+
+
 def test_a_poisoned_document_is_indexed_with_the_rest_of_its_batch(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
