@@ -1,15 +1,18 @@
 """Tune the language-aware fusion weights on the question set and XQuAD together.
 
 For each (same-language keyword weight, cross-language keyword weight, chunk share in sentence scores), the
-final retrieval ranks: the project's answerable questions over the bundled corpus, and a sample of 300 XQuAD
-questions per language against each corpus language (9 pairs). The table gives recall@1 and recall@5 of each,
-and the worst XQuAD pair; the service's defaults are the row marked.
+service's final retrieval (both embedders, indexed as `kazde ingest` does) ranks: the project's answerable
+questions over the bundled corpus, and a sample of 300 XQuAD questions per language against each corpus language
+(9 pairs). The table gives recall@1 and recall@5 of each, and the worst XQuAD pair; the service's defaults are
+the row marked. Each row is a variant of the service's Tuning (dataclasses.replace) passed to retrieve(), so
+that it reaches every use of a weight.
 
-    python bench/fusion_weights.py        # writes the "fusion-weights" section of docs/benchmarks.md
+    python bench/fusion_weights.py [questions.jsonl]   # writes the "fusion-weights" section of docs/benchmarks.md
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -29,52 +32,55 @@ SAMPLE = 300
 
 
 def _questions_store(tmp: Path):
+    """The bundled corpus indexed as the service indexes it (both embedders, the keyword index)."""
     from ingest import run
+    from service.index import open_index
     from service.settings import Settings
-    from vectorstore import make_embedder, open_store
+    from vectorstore import DEFAULT_EMBEDDER
 
     settings = Settings(data_dir=tmp / "questions")
-    model, stamp = make_embedder()
 
     def opener(reset: bool):
-        return open_store(settings.store_location, model, stamp, reset=reset, keyword_path=settings.keyword_path)
+        return open_index(settings, reset=reset)
 
-    run([ROOT / "data" / "corpus"], opener, settings.manifest_path, stamp=stamp)
+    run([ROOT / "data" / "corpus"], opener, settings.manifest_path, stamp=DEFAULT_EMBEDDER)
     return opener(False)
 
 
 def main() -> None:
     """Grid over the weights; print and record the table."""
-    import service.ranking as ranking
-    import service.retrieval as retrieval
     from ingest.language import detect_language
     from service.ranking import SentenceScorer
     from service.retrieval import retrieve
+    from service.tuning import DEFAULT_TUNING
 
     rng = random.Random(7)
-    questions = [json.loads(line) for line in (ROOT / "data" / "questions.jsonl").read_text("utf-8").splitlines()]
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data" / "questions.jsonl"
+    questions = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     answerable = [q for q in questions if q["gold_docs"]]
     xquad = {lang: rng.sample(_rows(BEIR / f"queries.{lang}.jsonl"), SAMPLE) for lang in LANGS}
-    defaults = (retrieval.W_KEYWORD_SAME, retrieval.W_KEYWORD_CROSS, ranking.W_CHUNK)
+    base = DEFAULT_TUNING
+    defaults = (base.w_keyword_same, base.w_keyword_cross, base.w_chunk)
     rows = []
     with tempfile.TemporaryDirectory(prefix="kazde-fusion-") as tmp_name:
         tmp = Path(tmp_name)
         qstore = _questions_store(tmp)
         stores = {lang: _index(tmp, lang, (lang,)) for lang in LANGS}
-        scorers = {name: SentenceScorer(s.embedder) for name, s in [("q", qstore), *stores.items()]}
+        scorers = {name: SentenceScorer(s.embedder, s.sentences) for name, s in [("q", qstore), *stores.items()]}
         q_langs = [detect_language(q["question"]) or "en" for q in answerable]
         for same, cross, chunk in itertools.product(SAME, CROSS, CHUNK):
-            retrieval.W_KEYWORD_SAME, retrieval.W_KEYWORD_CROSS, ranking.W_CHUNK = same, cross, chunk
+            tuning = dataclasses.replace(base, w_keyword_same=same, w_keyword_cross=cross, w_chunk=chunk)
             h1 = h5 = 0
             for q, lang in zip(answerable, q_langs, strict=True):
-                docs = [p.doc_id for p in retrieve(qstore, scorers["q"], q["question"], k=5, language=lang)]
+                found = retrieve(qstore, scorers["q"], q["question"], k=5, language=lang, tuning=tuning)
+                docs = [p.doc_id for p in found]
                 h1 += docs[:1] != [] and docs[0] in q["gold_docs"]
                 h5 += any(d in q["gold_docs"] for d in docs)
             pairs = {}
             for qlang, corpus in itertools.product(LANGS, LANGS):
                 hit = 0
                 for q in xquad[qlang]:
-                    found = retrieve(stores[corpus], scorers[corpus], q["text"], k=5, language=qlang)
+                    found = retrieve(stores[corpus], scorers[corpus], q["text"], k=5, language=qlang, tuning=tuning)
                     hit += q["gold_doc"] in {_paragraph(p.doc_id) for p in found}
                 pairs[f"{qlang}→{corpus}"] = hit / SAMPLE
             worst = min(pairs, key=pairs.get)
@@ -92,9 +98,11 @@ def main() -> None:
     body = "\n\n".join(
         [
             "## Fusion weights",
-            "Keyword weight within one language / across languages / share of the chunk's score in a sentence's "
-            f"score, against the question set's recall and XQuAD recall@5 ({SAMPLE} sampled questions per "
-            "language, all 9 pairs) (`python bench/fusion_weights.py`):",
+            "Keyword weight within one language / across languages / share of the chunk's scores in a sentence's "
+            "and a passage's score (`Tuning.w_keyword_same`, `w_keyword_cross`, `w_chunk`), against the question "
+            f"set's recall ({len(answerable)} answerable questions, k=5) and XQuAD recall@5 ({SAMPLE} sampled "
+            "questions per language, all 9 pairs); the service's retrieval with both embedders, each row a "
+            "Tuning variant passed to it (`python bench/fusion_weights.py`):",
             table(
                 [
                     "same/cross/chunk",

@@ -77,8 +77,6 @@ def _figures(rows: list[dict]) -> dict:
 
 def main() -> None:
     from ingest import run
-    from service.answering.citations import MIN_SUPPORT
-    from service.answering.generative import ANSWER_WITHIN
     from service.asking import Kazde
     from service.index import open_index
     from service.local_model import MODELS, assemble, default_dir
@@ -101,23 +99,24 @@ def main() -> None:
         generative_rows, replies = _run(generative, questions)
         _keep(replies)
         answerer = generative.answerer()
+        base = generative.tuning
         support_sweep = [
             _replayed(
-                f"{t:.2f}" + (" (default)" if abs(t - MIN_SUPPORT) < 1e-9 else ""),
+                f"{t:.2f}" + (" (default)" if abs(t - base.min_support) < 1e-9 else ""),
                 answerer,
                 replies,
                 generative_rows,
-                min_support=t,
+                dataclasses.replace(base, min_support=t),
             )
             for t in SUPPORT_SWEEP
         ]
         window_sweep = [
             _replayed(
-                ("all sentences" if w >= 1 else f"{w:.2f}") + (" (default)" if w == ANSWER_WITHIN else ""),
+                ("all sentences" if w >= 1 else f"{w:.2f}") + (" (default)" if w == base.answer_within else ""),
                 answerer,
                 replies,
                 generative_rows,
-                within=w,
+                dataclasses.replace(base, answer_within=w),
             )
             for w in WINDOW_SWEEP
         ]
@@ -134,7 +133,7 @@ def main() -> None:
             table(["min support", *REPLAYED], support_sweep),
             "### What a sentence is checked against",
             "The same replies re-checked against the sentences of each passage that retrieval scored within this "
-            'of the best sentence (`ANSWER_WITHIN`; "all sentences": any sentence of the passage):',
+            'of the best sentence (`Tuning.answer_within`; "all sentences": any sentence of the passage):',
             table(["answer window", *REPLAYED], window_sweep),
         ]
     )
@@ -150,30 +149,30 @@ def _keep(replies: list[tuple]) -> None:
     KEPT.write_bytes(pickle.dumps(replies))
 
 
-def _replayed(label: str, answerer, replies: list[tuple], rows: list[dict], *, min_support=None, within=None):
-    """The kept replies checked again with another support threshold or answer window: one table row."""
-    from service.answering import generative
+def _replayed(label: str, answerer, replies: list[tuple], rows: list[dict], tuning):
+    """The kept replies checked again under another tuning (support threshold, answer window): one table row."""
     from service.answering.citations import CitationChecker
+    from service.answering.generative import GenerativeAnswerer
     from service.evaluation import score_one, summarise
 
     checker = answerer.checker
-    saved = answerer.checker, generative.ANSWER_WITHIN
-    answerer.checker = CitationChecker(
-        checker.support, checker.min_support if min_support is None else min_support, relevance=checker.relevance
+    variant = GenerativeAnswerer(
+        answerer.chat,
+        CitationChecker(checker.support, relevance=checker.relevance, tuning=tuning),
+        answerer.quote_scores,
+        describe=answerer.describe,
+        timeout_s=answerer.timeout_s,
+        tuning=tuning,
     )
-    generative.ANSWER_WITHIN = saved[1] if within is None else within
-    try:
-        out = []
-        for (q, result), row in zip(replies, rows, strict=True):
-            reply = result.answer.raw
-            if reply is None:  # no generation (retrieval abstained, or the model failed)
-                out.append(row)
-                continue
-            draft = answerer.draft(result.query, result.passages, result.language)
-            answer = answerer.checked(reply, draft, result.passages, result.language, result.query)
-            out.append(score_one(q, dataclasses.replace(result, answer=answer), row["ms"] / 1000))
-    finally:
-        answerer.checker, generative.ANSWER_WITHIN = saved
+    out = []
+    for (q, result), row in zip(replies, rows, strict=True):
+        reply = result.answer.raw
+        if reply is None:  # no generation (retrieval abstained, or the model failed)
+            out.append(row)
+            continue
+        draft = variant.draft(result.query, result.passages, result.language)
+        answer = variant.checked(reply, draft, result.passages, result.language, result.query)
+        out.append(score_one(q, dataclasses.replace(result, answer=answer), row["ms"] / 1000))
     m = summarise(out)
     return [label, *(m[k] for k in REPLAYED)]
 

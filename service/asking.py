@@ -19,6 +19,7 @@ from service.index import open_index
 from service.ranking import SentenceScorer
 from service.retrieval import Passage, retrieve
 from service.settings import Settings
+from service.tuning import DEFAULT_TUNING, Tuning
 from vectorstore import EmbedderMismatch, Store, StoreError, passage_count
 
 log = logging.getLogger(__name__)
@@ -60,10 +61,11 @@ class AskResult:
 
 
 class Kazde:
-    """The service's parts for one process: settings, the store (opened on first use) and the answerer."""
+    """The service's parts for one process: settings, tuning, the store (opened on first use) and the answerer."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tuning: Tuning = DEFAULT_TUNING) -> None:
         self.settings = settings
+        self.tuning = tuning
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._answerer: Answerer | None = None
@@ -128,7 +130,7 @@ class Kazde:
         if not self.llm.configured:
             with self._lock:
                 if self._answerer is None:
-                    self._answerer = ExtractiveAnswerer()
+                    self._answerer = ExtractiveAnswerer(self.tuning)
                 return self._answerer
         scorer = self.scorer()
         with self._lock:
@@ -139,10 +141,11 @@ class Kazde:
 
                 self._answerer = GenerativeAnswerer(
                     chat_model(self.llm),
-                    CitationChecker(scorer.support, relevance=scorer.similarities),
+                    CitationChecker(scorer.support, relevance=scorer.similarities, tuning=self.tuning),
                     scorer.similarities,
                     describe=self.llm.describe(),
                     timeout_s=self.llm.timeout_s,
+                    tuning=self.tuning,
                 )
             return self._answerer
 
@@ -168,7 +171,7 @@ class Kazde:
             rewritten = self._llm_rewrite(question, history)
             if rewritten:
                 return rewritten
-        return rewrite(question, history)
+        return rewrite(question, history, tuning=self.tuning)
 
     def _llm_rewrite(self, question: str, history: list[dict[str, str]]) -> str:
         from service.answering.generative import rewrite_with
@@ -203,7 +206,9 @@ class Kazde:
         self.check_query(query)
         language = detect_language(question) or "en"
         try:
-            passages = retrieve(store, self.scorer(), query, k=k, filters=filters, language=language)
+            passages = retrieve(
+                store, self.scorer(), query, k=k, filters=filters, language=language, tuning=self.tuning
+            )
         except StoreError as exc:
             raise self.unreachable(exc) from exc
         t1 = time.perf_counter()

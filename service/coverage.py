@@ -16,11 +16,11 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import cache
 
+from service.tuning import DEFAULT_TUNING, Tuning
+
 _TOKEN = re.compile(r"[^\W_]+\+*")  # words split at hyphens, keeping a trailing "+" (Erasmus+)
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9]*\+*$")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-SAME_NAME = 0.75  # SequenceMatcher ratio of the transliterated words
-MIN_CHARS = 3
 
 _TRANSLIT = dict(
     zip(
@@ -44,12 +44,12 @@ def _latin(word: str) -> str:
     return "".join(out)
 
 
-def names_in(question: str) -> list[str]:
+def names_in(question: str, *, tuning: Tuning = DEFAULT_TUNING) -> list[str]:
     """The words of a question that name something and keep their spelling across languages."""
     cyrillic = bool(_CYRILLIC.search(question))
     names: dict[str, None] = {}
     for token in _TOKEN.findall(question):
-        if len(token.rstrip("+")) < MIN_CHARS or not _LATIN.match(token):
+        if len(token.rstrip("+")) < tuning.min_name_chars or not _LATIN.match(token):
             continue
         acronym = sum(ch.isupper() for ch in token) >= 2
         if acronym or cyrillic:
@@ -57,21 +57,21 @@ def names_in(question: str) -> list[str]:
     return list(names)
 
 
-def _mentioned(name: str, words: set[str]) -> bool:
+def _mentioned(name: str, words: set[str], same_name: float) -> bool:
     target = _latin(name)
     if target in words:
         return True
     return any(
-        SequenceMatcher(None, target, w).ratio() >= SAME_NAME
+        SequenceMatcher(None, target, w).ratio() >= same_name
         for w in words
         if abs(len(w) - len(target)) <= max(2, len(target) // 3)
     )
 
 
-def unmentioned_names(question: str, texts: list[str]) -> list[str]:
+def unmentioned_names(question: str, texts: list[str], *, tuning: Tuning = DEFAULT_TUNING) -> list[str]:
     """The names in the question that none of the texts mentions."""
-    names = names_in(question)
+    names = names_in(question, tuning=tuning)
     if not names:
         return []
     words = {_latin(t) for text in texts for t in _TOKEN.findall(text)}
-    return [n for n in names if not _mentioned(n, words)]
+    return [n for n in names if not _mentioned(n, words, tuning.same_name)]

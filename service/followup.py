@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from service.tuning import DEFAULT_TUNING, Tuning
 from vectorstore.keyword import query_terms
 
 _WORD = re.compile(r"\w+")
@@ -19,18 +20,17 @@ _LEANS_BACK = re.compile(
     r"он|она|оно|они|его|её|их|это|этот|эта|там|ол|оның|олар|бұл|сол)\b",
     re.I,
 )
-SHORT_WORDS = 6
 
 
-def leans_back(question: str) -> bool:
+def leans_back(question: str, *, tuning: Tuning = DEFAULT_TUNING) -> bool:
     """Whether a question needs the conversation to be understood."""
-    return len(_WORD.findall(question)) <= SHORT_WORDS or bool(_LEANS_BACK.search(question))
+    return len(_WORD.findall(question)) <= tuning.short_words or bool(_LEANS_BACK.search(question))
 
 
-def rewrite(question: str, history: list[dict[str, str]]) -> str:
+def rewrite(question: str, history: list[dict[str, str]], *, tuning: Tuning = DEFAULT_TUNING) -> str:
     """The standalone query for a question asked after `history` (the question itself when it stands alone)."""
     previous = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
-    if not previous or not leans_back(question):
+    if not previous or not leans_back(question, tuning=tuning):
         return question
     have = set(query_terms(question))
     carried = [w for w in query_terms(previous) if w not in have]

@@ -1,10 +1,10 @@
 """Sentence-level rescoring: a passage is as good as its best sentence for the question.
 
 Chunks of ~750 characters dilute the one sentence that answers; the multilingual embedder compares a question
-with a sentence much more sharply, across languages too. On the project's question set, ranking the top 15
-chunks by their best sentence (plus a share of the chunk's own score) raised recall@1 from 0.55 to 0.70
-(docs/benchmarks.md). Sentence vectors are cached, so a passage seen before costs nothing. A second
-multilingual embedder's vectors of the same sentences, computed at ingest, add their own opinion.
+with a sentence much more sharply, across languages too, so the top chunks are ranked by their best sentence
+plus a share of the chunk's own score (docs/benchmarks.md, "Tuning"). Sentence vectors are cached, so a passage
+seen before costs nothing. A second multilingual embedder's vectors of the same sentences, computed at ingest,
+add their own opinion.
 """
 
 from __future__ import annotations
@@ -21,32 +21,10 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.chunking import scorable_spans
 from ingest.years import years_asked, years_in
+from service.tuning import Tuning
 
 if TYPE_CHECKING:
     from vectorstore import SentenceIndex
-
-W_CHUNK = 0.3  # share of the chunk's own similarity in a sentence's score
-W_KIND = 0.1  # bonus when a sentence holds the kind of fact asked for (a year for "when", a number for "how many")
-# Bonus when a sentence mentions a year the question asks about (named, or within a range or decade it names:
-# "zwischen 1992 und 2000", "в 1990-е годы"), malus when it mentions none of them.
-W_YEAR = 0.1
-# The second embedder's say (vectorstore/sentences.py): W_SECOND times its cosine above SECOND_BASE, a cosine
-# that multilingual-e5-small gives to unrelated text (docs/benchmarks.md, "Second embedder").
-W_SECOND = 2.0
-SECOND_BASE = 0.8
-# The embedders give a sentence in the question's own language a higher score than an equally relevant sentence
-# in another language: on XQuAD (250 parallel questions, the sentence holding the answer, `python
-# bench/language_pairs.py`), the relevant sentence's score above is the mean for each (question, passage)
-# language pair. A cross-lingual sentence gets W_PAIR times the gap to its question language's own pair, so a
-# Russian question can find the German treaty digest over a Russian article that merely shares its words.
-# W_PAIR was chosen on data/questions.jsonl (docs/benchmarks.md, "Language pairs"): 0.75 raised recall@1
-# 0.769 -> 0.835; the full gap (1.0) did about as well on ranking but worse on abstention.
-W_PAIR = 0.75
-RELEVANT_SCORE = {
-    ("en", "en"): 0.592, ("en", "de"): 0.444, ("en", "ru"): 0.355,
-    ("de", "en"): 0.428, ("de", "de"): 0.594, ("de", "ru"): 0.326,
-    ("ru", "en"): 0.353, ("ru", "de"): 0.363, ("ru", "ru"): 0.534,
-}  # fmt: skip
 
 _ASKS_WHEN = re.compile(
     r"\b(when|what year|which year|since when|wann|welchem jahr|seit wann|когда|каком году|какого года|"
@@ -57,13 +35,17 @@ _ASKS_COUNT = re.compile(r"\b(how many|how much|wie viele|wie viel|скольк�
 _NUMBER = re.compile(r"\d")
 
 
-def pair_offset(question_language: str, passage_language: str) -> float:
-    """What a passage sentence in passage_language gains for a question in question_language (0 if unmeasured)."""
-    own = RELEVANT_SCORE.get((question_language, question_language))
-    pair = RELEVANT_SCORE.get((question_language, passage_language))
+def pair_offset(question_language: str, passage_language: str, tuning: Tuning) -> float:
+    """What a passage sentence in passage_language gains for a question in question_language (0 if unmeasured).
+
+    The embedders score a sentence in the question's own language higher than an equally relevant one in another
+    language; a cross-lingual sentence gets `w_pair` times the gap between the two pairs' measured scores.
+    """
+    own = tuning.relevant(question_language, question_language)
+    pair = tuning.relevant(question_language, passage_language)
     if own is None or pair is None:
         return 0.0
-    return W_PAIR * (own - pair)
+    return tuning.w_pair * (own - pair)
 
 
 @dataclass(frozen=True)
@@ -112,12 +94,14 @@ class SentenceScorer:
         languages: list[str] | None = None,
         question_language: str = "",
         *,
+        tuning: Tuning,
         second_vector: np.ndarray | None = None,
     ) -> list[list[ScoredSentence]]:
         """For each passage text (in languages[i]), its sentences with scores, best first.
 
         `second_vector` is the question's vector by the sentence index's embedder, when the caller has it.
         """
+        t = tuning
         spans = [scorable_spans(text) for text in texts]
         flat = [texts[i][s.start : s.end] for i, ss in enumerate(spans) for s in ss]
         if not flat:
@@ -128,7 +112,7 @@ class SentenceScorer:
             if second_vector is None:
                 second_vector = self.sentences.query(question)
             second = self.sentences.vectors(flat) @ second_vector
-            sims = sims + W_SECOND * (second - SECOND_BASE)
+            sims = sims + t.w_second * (second - t.second_base)
         asks_when = bool(_ASKS_WHEN.search(question))
         years = years_asked(question)
         asks_count = bool(_ASKS_COUNT.search(question))
@@ -136,13 +120,13 @@ class SentenceScorer:
         j = 0
         for i, ss in enumerate(spans):
             scored = []
-            offset = pair_offset(question_language, languages[i]) if languages else 0.0
+            offset = pair_offset(question_language, languages[i], t) if languages else 0.0
             for s in ss:
                 sentence = flat[j]
                 mentioned = years_in(sentence)
                 kind = (asks_when and bool(mentioned)) or (asks_count and bool(_NUMBER.search(sentence)))
                 year = (1 if years.intersection(mentioned) else -1) if years else 0
-                score = float(sims[j]) + offset + W_CHUNK * chunk_scores[i] + W_KIND * kind + W_YEAR * year
+                score = float(sims[j]) + offset + t.w_chunk * chunk_scores[i] + t.w_kind * kind + t.w_year * year
                 scored.append(ScoredSentence(s.start, s.end, score))
                 j += 1
             out.append(sorted(scored, key=lambda x: x.score, reverse=True))

@@ -8,29 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from service.ranking import SECOND_BASE, W_CHUNK, ScoredSentence, SentenceScorer
+from service.ranking import ScoredSentence, SentenceScorer
+from service.tuning import DEFAULT_TUNING, Tuning
 from vectorstore import Hit, Store
 
 FILTER_KEYS = ("language", "doc_id", "doc_type", "year_from", "year_to")
-FETCH = 30  # chunks taken from each of the dense and the keyword ranking
-CANDIDATES = 15  # fused chunks rescored by their best sentence
-# Keyword evidence counts by language: across languages only names, numbers and dates can match, and when they
-# do they mean much; within one language common words match too. Tuned on data/questions.jsonl: recall@5 of
-# the fused chunk ranking went from 0.868 (dense alone) to 0.945 (docs/benchmarks.md, "Retrieval").
-W_KEYWORD_SAME = 0.1
-W_KEYWORD_CROSS = 0.3
-KEYWORD_HALF = 5.0  # the BM25 score at which a passage gets half of the keyword weight
-# The second embedder's passage vectors (vectorstore/chroma.py) are a third ranking: FETCH candidates of their
-# own, and W_SECOND_PASSAGE times their cosine above SECOND_BASE in every candidate's score; a passage's final
-# score gets the W_CHUNK share of that, as it gets of its other chunk scores. The sentence scores themselves,
-# which the extractive answerer's abstention is calibrated on, are left alone. On XQuAD this lifted recall@5 of
-# the worst pairs, de→ru 0.938 -> 0.969 and ru→de 0.934 -> 0.975, and every pair above each single ranking
-# (docs/benchmarks.md). The weight: 3, 5 and 8 gave de→ru 0.965, 0.967, 0.966 and ru→ru 0.986, 0.987, 0.989
-# (the e5 ranking alone: 0.938 and 0.987); the higher, the closer to the strongest single ranking.
-W_SECOND_PASSAGE = 8.0
-SAME_DOC_PENALTY = 0.05  # per passage already taken from the same document (docs/benchmarks.md, "Diversity")
 _WORD = re.compile(r"\w+")
-_NEAR_DUPLICATE = 0.8  # word-set Jaccard above which two passages say the same thing
 
 
 @dataclass
@@ -47,7 +30,7 @@ class Passage:
     start: int
     end: int
     chunk_indexes: list[int] = field(default_factory=list)
-    second: float = 0.0  # the second embedder's bonus (W_SECOND_PASSAGE times its cosine above the base)
+    second: float = 0.0  # the second embedder's bonus (Tuning.w_second_passage times its cosine above the base)
     sentences: list[ScoredSentence] = field(default_factory=list)  # best first
 
     def to_json(self) -> dict[str, Any]:
@@ -90,12 +73,13 @@ def retrieve(
     k: int = 5,
     filters: dict[str, Any] | None = None,
     language: str = "",
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> list[Passage]:
     """The k best passages for a query, best first, each with its sentences scored."""
     vector = np.asarray(store.embedder.embed_query(query), dtype=np.float32)
     second = store.sentences.query(query) if store.sentences is not None else None
-    hits, bonus = _fused(store, query, vector, second, where_clause(filters), language)
-    passages = _drop_near_duplicates(_merge_adjacent(hits[: max(CANDIDATES, k)], bonus))
+    hits, bonus = _fused(store, query, vector, second, where_clause(filters), language, tuning)
+    passages = _drop_near_duplicates(_merge_adjacent(hits[: max(tuning.candidates, k)], bonus), tuning)
     scored = scorer.score(
         query,
         vector,
@@ -103,18 +87,21 @@ def retrieve(
         [p.score for p in passages],
         [p.language for p in passages],
         language,
+        tuning=tuning,
         second_vector=second,
     )
     for passage, sentences in zip(passages, scored, strict=True):
         passage.sentences = sentences
         if sentences:
-            passage.score = sentences[0].score + W_CHUNK * passage.second
+            # The second embedder's passage bonus counts with the w_chunk share, as the chunk's other scores do;
+            # the sentence scores, on which abstention is calibrated, are left without it.
+            passage.score = sentences[0].score + tuning.w_chunk * passage.second
     passages.sort(key=lambda p: p.score, reverse=True)
-    return _diverse(passages, k)
+    return _diverse(passages, k, tuning)
 
 
-def _diverse(passages: list[Passage], k: int) -> list[Passage]:
-    """The best k, where each further passage of an already chosen document pays SAME_DOC_PENALTY.
+def _diverse(passages: list[Passage], k: int, tuning: Tuning) -> list[Passage]:
+    """The best k, where each further passage of an already chosen document pays `same_doc_penalty`.
 
     A document whose passages all score far above the rest still fills the list (the question needs that one
     document); otherwise five overlapping chunks of one document give way to other documents.
@@ -123,7 +110,7 @@ def _diverse(passages: list[Passage], k: int) -> list[Passage]:
     per_doc: dict[str, int] = {}
     pool = list(passages)
     while pool and len(chosen) < k:
-        best = max(pool, key=lambda p: p.score - SAME_DOC_PENALTY * per_doc.get(p.doc_id, 0))
+        best = max(pool, key=lambda p: p.score - tuning.same_doc_penalty * per_doc.get(p.doc_id, 0))
         pool.remove(best)
         chosen.append(best)
         per_doc[best.doc_id] = per_doc.get(best.doc_id, 0) + 1
@@ -137,12 +124,18 @@ def _fused(
     second_vector: np.ndarray | None,
     where: dict[str, Any] | None,
     language: str,
+    tuning: Tuning,
 ) -> tuple[list[Hit], dict[str, float]]:
     """Candidates of the dense, keyword and second-embedder rankings, each scored by the cosine plus a
-    language-aware keyword bonus, ranked by that plus the second embedder's bonus; and that bonus by id."""
-    dense = {h.id: h for h in store.search_vector(vector, k=FETCH, where=where)}
-    keyword = dict(store.keyword_search(query, k=FETCH))
-    second = dict(store.search_second(second_vector, k=FETCH, where=where)) if second_vector is not None else {}
+    language-aware keyword bonus, ranked by that plus the second embedder's bonus; and that bonus by id.
+
+    Keyword evidence counts by language: across languages only names, numbers and dates can match, and then they
+    mean much; within one language common words match too.
+    """
+    t = tuning
+    dense = {h.id: h for h in store.search_vector(vector, k=t.fetch, where=where)}
+    keyword = dict(store.keyword_search(query, k=t.fetch))
+    second = dict(store.search_second(second_vector, k=t.fetch, where=where)) if second_vector is not None else {}
     missing = [i for i in dict.fromkeys([*keyword, *second]) if i not in dense]
     if missing:
         # Candidates of the other rankings: read them (the filters apply here too) and score them by their vector.
@@ -153,12 +146,12 @@ def _fused(
     if second_vector is not None and (lacking := [i for i in dense if i not in second]):
         second |= {i: float(np.dot(v, second_vector)) for i, v in store.second_vectors(lacking).items()}
     # A passage without a second vector (its sentences not encoded yet) gets no bonus.
-    bonus = {i: W_SECOND_PASSAGE * (cos - SECOND_BASE) for i, cos in second.items() if i in dense}
+    bonus = {i: t.w_second_passage * (cos - t.second_base) for i, cos in second.items() if i in dense}
     fused = []
     for hit in dense.values():
         bm25 = keyword.get(hit.id, 0.0)
-        weight = W_KEYWORD_SAME if hit.metadata.get("language") == language else W_KEYWORD_CROSS
-        fused.append(Hit(hit.id, hit.text, hit.metadata, hit.score + weight * bm25 / (bm25 + KEYWORD_HALF)))
+        weight = t.w_keyword_same if hit.metadata.get("language") == language else t.w_keyword_cross
+        fused.append(Hit(hit.id, hit.text, hit.metadata, hit.score + weight * bm25 / (bm25 + t.keyword_half)))
     return sorted(fused, key=lambda h: h.score + bonus.get(h.id, 0.0), reverse=True), bonus
 
 
@@ -212,11 +205,11 @@ def _join(into: Passage, other: Passage) -> None:
     into.second = max(into.second, other.second)
 
 
-def _drop_near_duplicates(passages: list[Passage]) -> list[Passage]:
+def _drop_near_duplicates(passages: list[Passage], tuning: Tuning) -> list[Passage]:
     kept: list[tuple[Passage, set[str]]] = []
     for p in passages:
         words = set(_WORD.findall(p.text.lower()))
-        if any(_jaccard(words, w) >= _NEAR_DUPLICATE for _, w in kept):
+        if any(_jaccard(words, w) >= tuning.near_duplicate for _, w in kept):
             continue
         kept.append((p, words))
     return [p for p, _ in kept]

@@ -6,9 +6,10 @@ import pytest
 from pytest import approx
 
 from service.answering import ExtractiveAnswerer
-from service.answering.extractive import ABSTAIN_BELOW, MARGIN_CAP, W_MARGIN, confidence
+from service.answering.extractive import confidence
 from service.ranking import ScoredSentence
 from service.retrieval import Passage
+from service.tuning import DEFAULT_TUNING as T
 
 
 def _passage(doc_id: str, text: str, score: float) -> Passage:
@@ -31,7 +32,7 @@ MOVED = "Das Goethe-Institut bezog 2013 ein neues Haus in Almaty."
 
 
 def test_a_clear_lead_answers_with_a_verbatim_quote_and_its_citation() -> None:
-    passages = [_passage("a.txt", OPENED, ABSTAIN_BELOW), _passage("b.txt", MOVED, ABSTAIN_BELOW - 0.3)]
+    passages = [_passage("a.txt", OPENED, T.abstain_below), _passage("b.txt", MOVED, T.abstain_below - 0.3)]
     answer = ExtractiveAnswerer().answer("Wann?", passages, "de")
     assert not answer.abstained
     assert answer.text == f"{OPENED} [1]"
@@ -39,10 +40,10 @@ def test_a_clear_lead_answers_with_a_verbatim_quote_and_its_citation() -> None:
 
 
 def test_two_documents_answering_equally_well_lower_the_confidence() -> None:
-    score = ABSTAIN_BELOW - 0.05
+    score = T.abstain_below - 0.05
     lead = [_passage("a.txt", OPENED, score), _passage("b.txt", MOVED, score - 0.2)]
     tie = [_passage("a.txt", OPENED, score), _passage("b.txt", MOVED, score)]
-    assert confidence(lead) == approx(score + W_MARGIN * 0.2)
+    assert confidence(lead) == approx(score + T.w_margin * 0.2)
     assert confidence(tie) == score
     assert not ExtractiveAnswerer().answer("Wann?", lead, "de").abstained
     tied = ExtractiveAnswerer().answer("Wann?", tie, "de")
@@ -53,7 +54,7 @@ def test_two_documents_answering_equally_well_lower_the_confidence() -> None:
 def test_the_lead_counts_only_up_to_its_cap() -> None:
     alone = [_passage("a.txt", OPENED, 0.5)]
     far = [_passage("a.txt", OPENED, 0.5), _passage("b.txt", MOVED, -1.0)]
-    assert confidence(alone) == confidence(far) == approx(0.5 + W_MARGIN * MARGIN_CAP)
+    assert confidence(alone) == confidence(far) == approx(0.5 + T.w_margin * T.margin_cap)
     assert confidence([]) == float("-inf")
 
 
@@ -94,8 +95,8 @@ def test_a_reply_with_nothing_checked_left_gives_the_quote_or_abstains(reply: st
     from service.answering.generative import Draft, GenerativeAnswerer
 
     answerer = GenerativeAnswerer(None, CitationChecker(lambda claim, texts: [0.0] * len(texts)), lambda c, s: [])
-    strong = [_passage("a.txt", OPENED, ABSTAIN_BELOW)]
-    weak = [_passage("a.txt", OPENED, ABSTAIN_BELOW - W_MARGIN * MARGIN_CAP - 0.01)]
+    strong = [_passage("a.txt", OPENED, T.abstain_below)]
+    weak = [_passage("a.txt", OPENED, T.abstain_below - T.w_margin * T.margin_cap - 0.01)]
     quoted = answerer.checked(reply, Draft([], []), strong, "de")
     assert not quoted.abstained and quoted.text == f"{OPENED} [1]"
     assert quoted.notice == getattr(generative, notice)["de"]
@@ -110,7 +111,7 @@ def test_a_citation_quotes_the_sentence_the_claim_was_checked_against() -> None:
     from service.answering.generative import Draft, GenerativeAnswerer
 
     other = "Für 2010/11 vergab der DAAD 128 Stipendien."
-    passage = _passage("daz.txt", f"{other} Der DAAD schickt 123 Stipendiaten nach Deutschland.", ABSTAIN_BELOW)
+    passage = _passage("daz.txt", f"{other} Der DAAD schickt 123 Stipendiaten nach Deutschland.", T.abstain_below)
     checked_against = "Der DAAD schickt 123 Stipendiaten nach Deutschland."
     closest_other = lambda claim, sentences: [1.0 if s.strip() == other else 0.5 for s in sentences]  # noqa: E731
     answerer = GenerativeAnswerer(None, CitationChecker(lambda claim, texts: [0.9] * len(texts)), closest_other)

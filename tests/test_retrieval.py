@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.retrieval import Passage, _diverse, _drop_near_duplicates, _merge_adjacent, where_clause
+from service.tuning import DEFAULT_TUNING
 from vectorstore import Hit
 
 
@@ -12,12 +13,12 @@ def _p(doc: str, score: float, start: int = 0) -> Passage:
 
 def test_overlapping_chunks_of_one_document_give_way_to_other_documents() -> None:
     passages = [_p("a", 0.90, 0), _p("a", 0.89, 10), _p("a", 0.88, 20), _p("b", 0.86), _p("c", 0.85)]
-    assert [p.doc_id for p in _diverse(passages, 3)] == ["a", "b", "c"]
+    assert [p.doc_id for p in _diverse(passages, 3, DEFAULT_TUNING)] == ["a", "b", "c"]
 
 
 def test_a_document_far_ahead_of_the_rest_still_fills_the_list() -> None:
     passages = [_p("a", 0.90, 0), _p("a", 0.89, 10), _p("a", 0.88, 20), _p("b", 0.50), _p("c", 0.45)]
-    assert [p.doc_id for p in _diverse(passages, 3)] == ["a", "a", "a"]
+    assert [p.doc_id for p in _diverse(passages, 3, DEFAULT_TUNING)] == ["a", "a", "a"]
 
 
 def _hit(doc: str, index: int, start: int, text: str, score: float) -> Hit:
@@ -35,11 +36,11 @@ def test_adjacent_overlapping_chunks_merge_into_one_exact_passage() -> None:
 
 def test_near_duplicate_passages_of_two_documents_are_shown_once() -> None:
     text = "Das Goethe-Institut in Almaty wurde am 7. September 1994 eröffnet und ist seitdem aktiv."
-    kept = _drop_near_duplicates([_p("a", 0.9), _p("b", 0.8)])
+    kept = _drop_near_duplicates([_p("a", 0.9), _p("b", 0.8)], DEFAULT_TUNING)
     assert len(kept) == 2
     a, b = _p("a", 0.9), _p("b", 0.8)
     a.text, b.text = text, text + " Mehr nicht."
-    assert [p.doc_id for p in _drop_near_duplicates([a, b])] == ["a"]
+    assert [p.doc_id for p in _drop_near_duplicates([a, b], DEFAULT_TUNING)] == ["a"]
 
 
 def test_filters_become_one_chroma_where_clause() -> None:

@@ -9,7 +9,7 @@ languages and scripts (the answer is in the question's language, the passage may
 - its numbers and dates occur in the passage: the digits it writes (thousands separators and leading zeros
   aside) and the months it names, in English, German, Russian or Kazakh, by name or by number;
 - a multilingual embedder finds it close enough to the passage's closest sentence (a threshold calibrated
-  on the question set, docs/benchmarks.md "Generative answers").
+  on the question set: Tuning.min_support).
 
 A sentence must also be about the question and not the question said back. A sentence that fails is re-cited
 to the given passage that passes best, or dropped. What is left, renumbered, is the answer; when nothing is
@@ -24,20 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.chunking import sentence_spans
+from service.tuning import DEFAULT_TUNING, Tuning
 
-# multilingual-e5-small's cosine between a claim and the sentence stating it (0.86-0.90 across languages)
-# sits above that of the same topic without the claim (0.74-0.84). Calibrated on the question set with the
-# local 1.5B model (docs/benchmarks.md, "Generative answers").
-MIN_SUPPORT = 0.86
-# A passage that supports a sentence this much better than the one it cites takes the citation over.
-CLEARLY_BETTER = 0.05
-# A sentence must also be about the question: multilingual-e5-small's cosine between the question and the model's
-# sentences that answer it was 0.80-0.98 on the question set; below 0.80 were the sentences a small model writes
-# instead of an answer (a prompt's example copied, "Passage 3", a true fact about something else).
-MIN_RELEVANCE = 0.80
-# ... and not the question said back (a small model's habit: the 1.5B model answered q86 and q94 so); at or above
-# this cosine it is the question.
-ECHO = 0.97
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _DANGLING = re.compile(r"\s*[,;:]+\s*(?=[.!?]$)")  # a comma the model put before its marker, at the end
 _THOUSANDS = re.compile(r"(?<=\d)[ ,.\u00a0\u202f'](?=\d{3}(?!\d))")
@@ -154,18 +142,14 @@ def split_answer(text: str) -> list[tuple[str, list[int]]]:
 class CitationChecker:
     """Keeps, re-cites or drops each sentence of a generated answer."""
 
+    __slots__ = ("relevance", "support", "tuning")  # a stale `checker.min_support = ...` fails
+
     def __init__(
-        self,
-        support: Support,
-        min_support: float = MIN_SUPPORT,
-        *,
-        relevance: Relevance | None = None,
-        min_relevance: float = MIN_RELEVANCE,
+        self, support: Support, *, relevance: Relevance | None = None, tuning: Tuning = DEFAULT_TUNING
     ) -> None:
         self.support = support
-        self.min_support = min_support
         self.relevance = relevance
-        self.min_relevance = min_relevance
+        self.tuning = tuning
 
     def check(
         self, answer: str, evidence: list[Evidence], question: str = ""
@@ -187,10 +171,10 @@ class CitationChecker:
                 report.dropped_sentences.append(sentence)
                 continue
             scores = self._support(sentence, evidence)
-            passing = [n for n in by_n if scores[n] >= self.min_support and facts_occur(sentence, by_n[n].text)]
+            passing = [n for n in by_n if scores[n] >= self.tuning.min_support and facts_occur(sentence, by_n[n].text)]
             own = [n for n in cited if n in passing]
             best = max(passing, key=lambda n: scores[n]) if passing else None
-            if own and scores[best] - max(scores[n] for n in own) < CLEARLY_BETTER:
+            if own and scores[best] - max(scores[n] for n in own) < self.tuning.clearly_better:
                 mine = max(own, key=lambda n: scores[n])
                 kept.append(CheckedSentence(sentence, mine, scores[mine]))
                 report.kept += 1
@@ -212,8 +196,10 @@ class CitationChecker:
         if not question or self.relevance is None or not sentences:
             return [True] * len(sentences)
         scores = self.relevance(question, sentences)
+        t = self.tuning
+        # On topic, and not the question said back (a small model's habit).
         return [
-            self.min_relevance <= score < ECHO and not s.rstrip().endswith("?")
+            t.min_relevance <= score < t.echo and not s.rstrip().endswith("?")
             for s, score in zip(sentences, scores, strict=True)
         ]
 

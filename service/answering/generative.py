@@ -21,18 +21,10 @@ from service.answering.citations import CitationChecker, Evidence, best_quote
 from service.answering.extractive import NO_ANSWER, ExtractiveAnswerer, unanswered
 from service.resources import PROMPTS
 from service.retrieval import Passage
+from service.tuning import DEFAULT_TUNING, Tuning
 
 log = logging.getLogger(__name__)
 
-EVIDENCE_PASSAGES = 4  # the model reads ~95 prompt tokens/s here: evidence must stay short
-SENTENCES_PER_PASSAGE = 2
-MAX_EXCERPT_CHARS = 360
-# A generated sentence is checked only against the sentences that retrieval scored within this of the best one
-# (service/ranking.py), not against whole passages: a small model writes true facts that do not answer the
-# question, and a whole passage supports them. Replaying the 1.5B model's replies to the question set
-# (docs/benchmarks.md, "Generative answers"), citation precision: any sentence of the passage 0.69; within
-# 0.30, 0.74; 0.20, 0.86; 0.15, 0.89; 0.10, 0.88; 0.0 (the best sentence alone), 0.87.
-ANSWER_WITHIN = 0.15
 # When the model says the documents do not answer, or the checker drops all it wrote, the extractive answer is
 # given instead: the best sentence quoted verbatim, with NO_MODEL_ANSWER or UNSUPPORTED as the notice, or the
 # abstention when retrieval is not confident. The model's "no answer" is not trusted on its own: on the question
@@ -113,13 +105,17 @@ class GenerativeAnswerer:
         describe: str = "the generative model",
         timeout_s: float = 60.0,
         fallback: ExtractiveAnswerer | None = None,
+        tuning: Tuning = DEFAULT_TUNING,
     ) -> None:
         self.chat = chat
         self.checker = checker
         self.quote_scores = quote_scores
         self.describe = describe
         self.timeout_s = timeout_s
-        self.fallback = fallback or ExtractiveAnswerer()
+        self.tuning = tuning
+        self.fallback = fallback or ExtractiveAnswerer(tuning)
+        if checker.tuning != tuning or self.fallback.tuning != tuning:  # one variant must reach every use
+            raise ValueError("the checker, the fallback and the generative answerer must share one Tuning")
 
     def answer(self, question: str, passages: list[Passage], language: str) -> Answer:
         """The checked answer (all tokens at once)."""
@@ -127,7 +123,7 @@ class GenerativeAnswerer:
 
     def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str | Answer]:
         """Tokens as the model writes them, then the checked Answer (always last)."""
-        if not passages or unanswered(question, passages, self.fallback.abstain_below)[0]:
+        if not passages or unanswered(question, passages, self.tuning)[0]:
             # Retrieval found nothing close, or nothing that names what is asked about: the documents do not
             # answer, whatever a model would write.
             yield self.fallback.answer(question, passages, language)
@@ -163,16 +159,19 @@ class GenerativeAnswerer:
         """The numbered evidence and the messages for the model."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
+        t = self.tuning
         evidence = []
         top = max((s.score for p in passages for s in p.sentences), default=0.0)
-        for i, p in enumerate(passages[:EVIDENCE_PASSAGES]):
+        for i, p in enumerate(passages[: t.evidence_passages]):
             clean = [s for s in p.sentences if not is_injection(p.text[s.start : s.end])]
-            best = sorted(clean[:SENTENCES_PER_PASSAGE], key=lambda s: s.start)
+            best = sorted(clean[: t.sentences_per_passage], key=lambda s: s.start)
             if not best:
                 continue
             excerpt = " ".join(p.text[s.start : s.end].strip() for s in best)
-            excerpt = _FENCE.sub("", excerpt)[:MAX_EXCERPT_CHARS]
-            near = sorted((s for s in clean if s.score >= top - ANSWER_WITHIN), key=lambda s: s.start)
+            excerpt = _FENCE.sub("", excerpt)[: t.max_excerpt_chars]
+            # Checked against the sentences that answer the question, not the whole passage: a small model writes
+            # true facts that do not answer it, and a whole passage supports them.
+            near = sorted((s for s in clean if s.score >= top - t.answer_within), key=lambda s: s.start)
             checkable = [p.text[s.start : s.end].strip() for s in near]
             evidence.append(Evidence(n=len(evidence) + 1, passage=i, sentences=checkable, excerpt=excerpt))
         listing = "\n".join(f"[{e.n}] {_FENCE.sub('', passages[e.passage].title)[:60]}: {e.excerpt}" for e in evidence)
