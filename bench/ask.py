@@ -30,7 +30,7 @@ def _kazde(tmp: Path, questions: list[dict]) -> dict:
 
     from ingest import run
     from service import create_app
-    from service.evaluation import summarise
+    from service.evaluation import gold_filter, summarise
     from service.index import open_index
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
@@ -41,10 +41,11 @@ def _kazde(tmp: Path, questions: list[dict]) -> dict:
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{server.effective_port}"
 
-    def post(question: str) -> tuple[dict, float]:
+    def post(question: str, filters: dict | None = None) -> tuple[dict, float]:
+        payload = {"question": question, "k": 10} | ({"filters": filters} if filters else {})
         req = urllib.request.Request(
             base + "/api/ask",
-            data=json.dumps({"question": question, "k": 10}).encode(),
+            data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )
         started = time.perf_counter()
@@ -56,10 +57,19 @@ def _kazde(tmp: Path, questions: list[dict]) -> dict:
     rows = []
     for q in questions:
         body, seconds = post(q["question"])
-        rows.append(_row(q, body, seconds) | {"lang": q.get("lang", "?")})
+        rows.append(_row(q, body, seconds) | {"lang": q.get("lang", "?"), "fold": q.get("fold", "?")})
+    # Each answerable question again with its gold documents filtered out: the right response is to abstain.
+    doc_ids = sorted(p.name for p in CORPUS.glob("*.txt"))
+    for q in questions:
+        filters = gold_filter(q, doc_ids)
+        if filters:
+            body, seconds = post(q["question"], filters)
+            row = _row(q | {"gold_docs": []}, body, seconds) | {"gold_filtered": True}
+            rows.append(row | {"lang": q.get("lang", "?"), "fold": q.get("fold", "?")})
     # The server thread is a daemon and goes with the process; closing it under a live channel only adds noise.
     by_lang = {lang: summarise([r for r in rows if r["lang"] == lang]) for lang in sorted({r["lang"] for r in rows})}
-    return summarise(rows) | {"by_lang": by_lang}
+    by_fold = {fold: summarise([r for r in rows if r["fold"] == fold]) for fold in sorted({r["fold"] for r in rows})}
+    return summarise(rows) | {"by_lang": by_lang, "by_fold": by_fold}
 
 
 def _row(q: dict, body: dict, seconds: float) -> dict:
@@ -71,6 +81,7 @@ def _row(q: dict, body: dict, seconds: float) -> dict:
     return {
         "id": q["id"],
         "answerable": bool(gold),
+        "gold_filtered": False,
         "abstained": body["abstained"],
         "hit@1": bool(docs) and docs[0] in gold,
         "hit@5": any(d in gold for d in docs[:5]),
@@ -80,6 +91,29 @@ def _row(q: dict, body: dict, seconds: float) -> dict:
         "contains": not body["abstained"] and any(_norm(a) in _norm(body["answer"]) for a in q["answers"]),
         "ms": seconds * 1000,
     }
+
+
+SPLIT_METRICS = (
+    "recall@1",
+    "recall@5",
+    "citation_precision",
+    "abstention_recall",
+    "false_abstention",
+    "gold_filtered_abstention",
+)
+
+
+def _split_table(label: str, groups: dict[str, dict]) -> str:
+    """One row per group (a language, a fold) of the same run, every rate with its count and interval."""
+    from service.evaluation import shown
+
+    return table(
+        [label, "n", *SPLIT_METRICS], [[g, m["n"], *(shown(m, k) for k in SPLIT_METRICS)] for g, m in groups.items()]
+    )
+
+
+def _plain(value: object) -> object:
+    return round(value, 4) if isinstance(value, float) else value
 
 
 def _baseline(tmp: Path, questions: list[dict]) -> dict:
@@ -121,36 +155,39 @@ def _baseline(tmp: Path, questions: list[dict]) -> dict:
 
 def _sweep(tmp: Path, questions: list[dict]) -> list[list[object]]:
     """Abstention and citation figures for a range of thresholds, from one pass with abstention off."""
+    import dataclasses
+
     import numpy as np
 
-    from service.answering.extractive import ABSTAIN_BELOW, confidence
+    from service.answering.extractive import confidence
     from service.asking import Kazde
     from service.coverage import unmentioned_names
     from service.settings import Settings
+    from service.tuning import DEFAULT_TUNING
 
-    kazde = Kazde(Settings(data_dir=tmp / "kazde"))
-    kazde.answerer().abstain_below = float("-inf")  # type: ignore[attr-defined]
+    kazde = Kazde(Settings(data_dir=tmp / "kazde"), dataclasses.replace(DEFAULT_TUNING, abstain_below=float("-inf")))
     scored = []
     for q in questions:
         result = kazde.ask(q["question"], k=10)
         # A question naming what no passage mentions is abstained on at any threshold.
         missing = unmentioned_names(q["question"], [p.text for p in result.passages])
         best = float("-inf") if missing else confidence(result.passages)
-        scored.append((bool(q["gold_docs"]), best, [c.doc_id in q["gold_docs"] for c in result.answer.citations]))
+        cites = [c.doc_id in q["gold_docs"] for c in result.answer.citations]
+        scored.append((bool(q["gold_docs"]), best, cites, q.get("fold")))
     rows: list[list[object]] = []
     for threshold in np.round(np.arange(0.49, 0.80, 0.03), 2):
-        ans = [s for s in scored if s[0]]
-        unans = [s for s in scored if not s[0]]
-        kept = [c for a, best, cites in ans if best >= threshold for c in cites]
-        mark = " (default)" if abs(threshold - ABSTAIN_BELOW) < 0.015 else ""
-        rows.append(
-            [
-                f"{threshold:.2f}{mark}",
-                float(np.mean([b < threshold for _, b, _ in unans])),
-                float(np.mean([b < threshold for _, b, _ in ans])),
+        mark = " (default)" if abs(threshold - DEFAULT_TUNING.abstain_below) < 0.015 else ""
+        row: list[object] = [f"{threshold:.2f}{mark}"]
+        for fold in ("calibration", "test"):
+            ans = [s for s in scored if s[0] and s[3] == fold]
+            unans = [s for s in scored if not s[0] and s[3] == fold]
+            kept = [c for _, best, cites, _ in ans if best >= threshold for c in cites]
+            row += [
+                f"{sum(b < threshold for _, b, _, _ in unans)}/{len(unans)}",
+                f"{sum(b < threshold for _, b, _, _ in ans)}/{len(ans)}",
                 float(np.mean(kept)) if kept else "–",
             ]
-        )
+        rows.append(row)
     return rows
 
 
@@ -161,12 +198,13 @@ def _second_embedder(tmp: Path, questions: list[dict]) -> list[list[object]]:
     from service.asking import Kazde
     from service.evaluation import score_one, summarise
     from service.settings import Settings
+    from service.tuning import DEFAULT_TUNING
 
     settings = Settings(data_dir=tmp / "kazde")
+    never_abstain = dataclasses.replace(DEFAULT_TUNING, abstain_below=float("-inf"))
     columns = []
     for variant in (dataclasses.replace(settings, sentence_model="none"), settings):
-        kazde = Kazde(variant)
-        kazde.answerer().abstain_below = float("-inf")  # type: ignore[attr-defined]
+        kazde = Kazde(variant, never_abstain)
         rows = [score_one(q, kazde.ask(q["question"], k=10), 0.0) | {"lang": q.get("lang")} for q in questions]
         every = summarise(rows)
         kazakh = summarise([r for r in rows if r["lang"] == "kk"])
@@ -178,33 +216,21 @@ def _second_embedder(tmp: Path, questions: list[dict]) -> list[list[object]]:
 
 
 def _language_pairs(tmp: Path, questions: list[dict]) -> list[list[object]]:
-    """Figures for several shares of the cross-lingual gap (service/ranking.py, W_PAIR), same index."""
-    import service.ranking as ranking
-    from service.asking import Kazde
-    from service.evaluation import score_one, summarise
-    from service.settings import Settings
+    """Figures for several shares of the cross-lingual gap (Tuning.w_pair), same index."""
+    import dataclasses
 
-    default = ranking.W_PAIR
+    from service.asking import Kazde
+    from service.evaluation import score_one, shown, summarise
+    from service.settings import Settings
+    from service.tuning import DEFAULT_TUNING
+
     rows: list[list[object]] = []
-    try:
-        for share in (0.0, 0.25, 0.5, 0.75, 1.0):
-            ranking.W_PAIR = share
-            kazde = Kazde(Settings(data_dir=tmp / "kazde"))
-            m = summarise([score_one(q, kazde.ask(q["question"], k=10), 0.0) for q in questions])
-            mark = " (default)" if share == default else ""
-            rows.append(
-                [
-                    f"{share:.2f}{mark}",
-                    m["recall@1"],
-                    m["recall@5"],
-                    m["mrr@10"],
-                    m["citation_precision"],
-                    m["abstention_recall"],
-                    m["false_abstention"],
-                ]
-            )
-    finally:
-        ranking.W_PAIR = default
+    for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+        kazde = Kazde(Settings(data_dir=tmp / "kazde"), dataclasses.replace(DEFAULT_TUNING, w_pair=share))
+        m = summarise([score_one(q, kazde.ask(q["question"], k=10), 0.0) for q in questions])
+        mark = " (default)" if share == DEFAULT_TUNING.w_pair else ""
+        names = ("recall@1", "recall@5", "mrr@10", "citation_precision", "abstention_recall", "false_abstention")
+        rows.append([f"{share:.2f}{mark}", *(shown(m, name) for name in names)])
     return rows
 
 
@@ -219,7 +245,11 @@ def main() -> None:
         pairs = _language_pairs(tmp, questions)
         base = _baseline(tmp, questions)
     # Every metric of `kazde eval`, in its order, but the counts.
-    rows = [[k, v, base.get(k, "–")] for k, v in ours.items() if k not in ("n", "answerable", "by_lang")]
+    from service.evaluation import shown
+
+    skip = ("n", "answerable", "by_lang", "by_fold", "counts", "intervals")
+    rows = [[k, shown(ours, k), _plain(base.get(k, "–"))] for k in ours if k not in skip]
+    n_unans = sum(not q["gold_docs"] for q in questions)
     n_cross = sum(q.get("kind") == "cross-lingual" for q in questions)
     body = "\n\n".join(
         [
@@ -232,37 +262,36 @@ def main() -> None:
             table(
                 ["metric", "kazde (USE-m3 + e5 passages and sentences, hybrid, extractive)", "LangChain + MiniLM"], rows
             ),
+            "Each rate is shown with its count and 95% Wilson interval: a difference of one question is one "
+            f"question. `abstention_recall` is over the {n_unans} unanswerable questions of the file; "
+            "`gold_filtered_abstention` over every answerable question asked again with its gold documents "
+            "filtered out of the search (`filters.doc_id` = every other document), where the right response is "
+            "also to abstain.",
             "### By question language",
             "The same run, split by the language the question is asked in (Kazakh questions are all "
             "cross-lingual: no document is in Kazakh):",
-            table(
-                [
-                    "question language",
-                    "n",
-                    "recall@1",
-                    "recall@5",
-                    "citation_precision",
-                    "abstention_recall",
-                    "false_abstention",
-                ],
-                [
-                    [
-                        lang,
-                        m["n"],
-                        m["recall@1"],
-                        m["recall@5"],
-                        m["citation_precision"] or "–",
-                        m["abstention_recall"] if m["abstention_recall"] is not None else "–",
-                        m["false_abstention"],
-                    ]
-                    for lang, m in ours["by_lang"].items()
-                ],
-            ),
+            _split_table("question language", ours["by_lang"]),
+            "### By fold",
+            'The same run, split by the fold of the question (docs/benchmarks.md, "Question set"): nothing is '
+            "fitted on the test fold.",
+            _split_table("fold", ours["by_fold"]),
             "### Abstention threshold",
             "The extractive answerer abstains when its confidence (the best sentence's score plus half its lead over "
             "the best sentence of another document, the lead capped at 0.25) is below a threshold. Each row is the "
-            "same question set under another threshold (citation precision over the answers still given):",
-            table(["threshold", "abstention_recall", "false_abstention", "citation_precision"], sweep),
+            "same question set under another threshold (citation precision over the answers still given), by "
+            "fold: the default was chosen before the split, on the older 103 questions of both folds.",
+            table(
+                [
+                    "threshold",
+                    "abstained, unanswerable (calibration)",
+                    "abstained, answerable (calibration)",
+                    "citation_precision (calibration)",
+                    "abstained, unanswerable (test)",
+                    "abstained, answerable (test)",
+                    "citation_precision (test)",
+                ],
+                sweep,
+            ),
             "### Second embedder",
             "Sentences scored by the default embedder alone (`KAZDE_SENTENCE_MODEL=none`) and together with "
             "multilingual-e5-small's vectors of the same sentences (the default), on the same index, abstention "

@@ -66,6 +66,27 @@ def test_eval_scores_the_question_set_with_every_contract_metric(indexed_corpus)
     assert metrics["citation_precision"] >= 0.65
     assert metrics["false_abstention"] <= 0.15
     assert 0.0 < metrics["latency_p50_ms"] <= metrics["latency_p95_ms"]
+    # Every rate with its count and 95% interval; each answerable question asked again without its gold docs.
+    assert metrics["counts"]["false_abstention"] == [
+        round(metrics["false_abstention"] * metrics["answerable"]),
+        metrics["answerable"],
+    ]
+    assert metrics["counts"]["gold_filtered_abstention"][1] == metrics["answerable"]
+    assert metrics["gold_filtered_abstention"] >= 0.35  # measured 44/91 (docs/benchmarks.md, "Ask")
+    for name, (k, n) in metrics["counts"].items():
+        lo, hi = metrics["intervals"][name]
+        assert lo <= k / n <= hi, name
+    assert "(" in next(line for line in res.stderr.splitlines() if line.startswith("recall@1"))
+
+
+def test_eval_scores_one_fold(indexed_corpus) -> None:
+    path = BUNDLED_CORPUS.parent / "questions.jsonl"
+    res = kazde("eval", str(path), "--fold", "test", "--no-gold-filtered", "--json", data_dir=indexed_corpus)
+    assert res.returncode == 0, res.stderr
+    metrics = json.loads(res.stdout.strip().splitlines()[-1])
+    questions = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    assert metrics["n"] == sum(q["fold"] == "test" for q in questions)
+    assert metrics["gold_filtered_abstention"] is None
 
 
 def test_eval_reports_a_malformed_question_file_by_line(tmp_path, indexed_corpus) -> None:

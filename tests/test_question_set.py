@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from functools import cache
@@ -125,3 +126,78 @@ def test_kind_matches_computed(qid: str) -> None:
     """The declared kind agrees with the kind computed from the gold docs' languages."""
     q = by_id(qid)
     assert q["kind"] == computed_kind(q)
+
+
+FOLDS = ("calibration", "test")
+NEW_UNANSWERABLE_FROM = 104  # questions q104 and later must name the terms that prove them unanswerable
+
+
+@cache
+def corpus_texts() -> dict[str, str]:
+    """Every corpus document's whole text (header included), normalised, by file name."""
+    return {path.name: normalise(path.read_text(encoding="utf-8")) for path in sorted(CORPUS.glob("*.txt"))}
+
+
+def id_number(qid: str) -> int:
+    """The number in an id such as q104."""
+    match = re.fullmatch(r"q(\d+)", qid)
+    assert match, f"unexpected id {qid!r}"
+    return int(match.group(1))
+
+
+def expected_folds(questions: list[dict]) -> dict[str, str]:
+    """The fold rule: group by (lang, answerable), order each group by sha1(id), alternate calibration/test."""
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for q in questions:
+        groups.setdefault((q["lang"], bool(q["gold_docs"])), []).append(q["id"])
+    folds = {}
+    for ids in groups.values():
+        for i, qid in enumerate(sorted(ids, key=lambda qid: hashlib.sha1(qid.encode()).hexdigest())):
+            folds[qid] = FOLDS[i % 2]
+    return folds
+
+
+def test_absent_terms_occur_in_no_document() -> None:
+    """Every "absent" term (the proof a question is unanswerable) occurs in no corpus document."""
+    texts = corpus_texts()
+    assert len(texts) >= 40
+    checked = 0
+    for q in load_questions():
+        if "absent" not in q:
+            continue
+        terms = q["absent"]
+        assert isinstance(terms, list) and 1 <= len(terms) <= 3, f"{q['id']}: absent should list 1-3 terms"
+        assert not q["gold_docs"] and q["kind"] == "unanswerable", f"{q['id']}: absent terms on an answerable question"
+        for term in terms:
+            assert isinstance(term, str) and normalise(term), f"{q['id']}: empty absent term"
+            hits = [doc for doc, text in texts.items() if normalise(term) in text]
+            assert not hits, f"{q['id']}: absent term {term!r} occurs in {hits}"
+            checked += 1
+    assert checked >= 44
+
+
+def test_new_unanswerable_questions_name_absent_terms() -> None:
+    """Every unanswerable question from q104 on carries at least one absent term."""
+    new = [q for q in load_questions() if q["kind"] == "unanswerable" and id_number(q["id"]) >= NEW_UNANSWERABLE_FROM]
+    assert len(new) >= 44
+    for q in new:
+        assert q.get("absent"), f"{q['id']}: no absent terms"
+
+
+def test_folds_follow_the_rule() -> None:
+    """Every question has a fold, and the folds are exactly the deterministic sha1 rule (no hand-moving)."""
+    questions = load_questions()
+    for q in questions:
+        assert q.get("fold") in FOLDS, f"{q['id']}: fold should be one of {FOLDS}"
+    expected = expected_folds(questions)
+    moved = [q["id"] for q in questions if q["fold"] != expected[q["id"]]]
+    assert not moved, f"questions not in the fold the rule gives: {moved}"
+
+
+def test_unanswerable_counts() -> None:
+    """At least 11 unanswerable questions per language and at least 56 in all."""
+    unanswerable = [q for q in load_questions() if computed_kind(q) == "unanswerable"]
+    assert len(unanswerable) >= 56
+    for lang in sorted(LANGS):
+        count = sum(q["lang"] == lang for q in unanswerable)
+        assert count >= 11, f"only {count} unanswerable questions in {lang}"
