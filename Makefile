@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help lock venv run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
+.PHONY: help lock venv models run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ $(BENCH_STAMP): $(STAMP)
 	@# The plain LangChain pipeline that the benchmarks compare Kazde with: not a dependency of the service.
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
+
+models: venv ## Build e5's serving graph into the models folder now (else built on first use, about 10 s); prints its path
+	@$(PY) -c "from service.settings import Settings; from vectorstore.e5engine import ensure_onnx; print(ensure_onnx(Settings.from_env().models_dir))"
 
 local-llm: $(LLM_STAMP) ## llama-cpp-python plus the local model (MODEL=1.5b or 0.5b), sha256-checked; prints its path last
 	@$(PY) -m service.local_model $(MODEL)

@@ -2,9 +2,9 @@
 
 For 250 XQuAD questions (the same sample every run) in en/de/ru, the sentence holding the answer in each
 language's copy of the paragraph is scored against the question as the ranking does (the default embedder's
-cosine plus W_SECOND times multilingual-e5-small's above SECOND_BASE; service/ranking.py). The mean score of
-that relevant sentence for each (question, passage) language pair is the table service/ranking.py's
-RELEVANT_SCORE holds; an unrelated sentence (another question's) is shown for comparison.
+cosine plus Tuning.w_second times multilingual-e5-small's above Tuning.second_base; service/ranking.py). The
+mean score of that relevant sentence for each (question, passage) language pair is the table
+Tuning.relevant_score holds (service/tuning.py); an unrelated sentence (another question's) is shown for comparison.
 
     python bench/language_pairs.py      # writes the "language-pairs" section of docs/benchmarks.md
 """
@@ -45,14 +45,16 @@ def main() -> None:
     """Measure the table and record it."""
     import numpy as np
 
-    from service.ranking import SECOND_BASE, W_SECOND
+    from service.tuning import DEFAULT_TUNING
     from vectorstore.embeddings import make_embedder, make_sentence_embedder
 
     items = {lang: _items(lang) for lang in LANGS}
     usable = [i for i in range(len(items["en"])) if all(items[lang][i][1] for lang in LANGS)]
     ids = random.Random(0).sample(usable, SAMPLE)
     first, _ = make_embedder()
-    second = make_sentence_embedder()
+    from service.settings import Settings
+
+    second = make_sentence_embedder(models_dir=Settings.from_env().models_dir)
     assert second is not None
 
     def unit(vectors: object) -> np.ndarray:
@@ -66,8 +68,10 @@ def main() -> None:
         questions[lang] = (unit(first.embed_documents(qs)), unit([second.embed_query(q) for q in qs]))
         sentences[lang] = (unit(first.embed_documents(ss)), unit(second.embed_documents(ss)))
 
+    t = DEFAULT_TUNING
+
     def score(q: tuple[np.ndarray, np.ndarray], s: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        return (q[0] * s[0]).sum(1) + W_SECOND * ((q[1] * s[1]).sum(1) - SECOND_BASE)
+        return (q[0] * s[0]).sum(1) + t.w_second * ((q[1] * s[1]).sum(1) - t.second_base)
 
     rows = []
     for lq in LANGS:
@@ -80,7 +84,8 @@ def main() -> None:
             "## Language pairs",
             f"{SAMPLE} XQuAD questions per language (../shared/bench/xquad), each scored against the sentence that "
             "holds its answer in each language's copy of the paragraph, as the ranking scores a sentence "
-            "(default embedder's cosine + 2 × (multilingual-e5-small's cosine − 0.8)); an unrelated sentence "
+            f"(default embedder's cosine + {t.w_second:g} × (multilingual-e5-small's cosine − {t.second_base:g})); "
+            "an unrelated sentence "
             "(another question's) for comparison (`python bench/language_pairs.py`). A relevant sentence in the "
             "question's own language scores 0.15-0.27 higher than in another: service/ranking.py gives a "
             'cross-lingual sentence a share of that gap (see "Language pairs" under the question set).',

@@ -253,7 +253,8 @@ def main() -> None:
         sentence_file = Settings(data_dir=data["embedded"]).sentence_path
         (data["server"] / sentence_file.name).symlink_to(sentence_file)
         # The second embedder's sentence vectors, once for both indexes (the table is content-addressed).
-        sentences = SentenceIndex(sentence_file, make_sentence_embedder(), scorable_sentences)
+        e5 = make_sentence_embedder(models_dir=Settings.from_env().models_dir)
+        sentences = SentenceIndex(sentence_file, e5, scorable_sentences, stamp=e5.stamp)
         started = time.perf_counter()
         n_sentences = sentences.index(t for _, t, _ in items)
         sentence_s = time.perf_counter() - started

@@ -60,6 +60,8 @@ class Manifest:
     # Set before the run's last step (the second embedder's sentence and passage vectors), cleared after: a run
     # killed during it leaves it set, and the next run finishes that step even when no file changed.
     finish_pending: bool = False
+    # The stamp of the second embedder whose vectors the last finished run wrote (vectorstore.defaults.sentence_stamp).
+    second_embedder: str = ""
 
     def primaries(self) -> dict[str, str]:
         """content hash -> doc_id of the document whose chunks hold that content."""
@@ -85,6 +87,7 @@ def load(path: Path) -> Manifest:
         pending=dict(raw.get("pending", {})),
         reset_pending=bool(raw.get("reset_pending", False)),
         finish_pending=bool(raw.get("finish_pending", False)),
+        second_embedder=str(raw.get("second_embedder", "")),
     )
 
 
@@ -97,6 +100,7 @@ def save(manifest: Manifest, path: Path) -> None:
         "store": manifest.store,
         "reset_pending": manifest.reset_pending,
         "finish_pending": manifest.finish_pending,
+        "second_embedder": manifest.second_embedder,
         "pending": manifest.pending,
         "docs": {k: asdict(v) for k, v in sorted(manifest.docs.items())},
     }

@@ -66,6 +66,7 @@ class IngestReport:
     sentences: int = 0  # sentences newly encoded by the second embedder
     sentence_seconds: float = 0.0
     seconds: float = 0.0
+    second_upgrade: tuple[str, str] | None = None  # (old, new) second-embedder stamp, when this run re-encoded
 
     def as_json(self) -> dict[str, Any]:
         """The CONTRACT's summary object: counts, plus the failures and duplicates by name."""
@@ -82,7 +83,11 @@ class IngestReport:
             "failures": [{"doc_id": d, "reason": r} for d, r in sorted(self.failed.items())],
             "duplicates": [{"doc_id": d, "duplicate_of": p} for d, p in sorted(self.duplicates.items())],
             "problems": {d: p for d, p in sorted(self.problems.items())},
-        }
+        } | (
+            {"second_embedder": dict(zip(("from", "to"), self.second_upgrade, strict=True))}
+            if self.second_upgrade
+            else {}
+        )
 
 
 @dataclass(frozen=True)
@@ -308,6 +313,7 @@ def run(
     manifest_path: Path,
     *,
     stamp: str,
+    second_stamp: str | None = None,
     rebuild: bool = False,
     progress: Progress | None = None,
     parse_timeout_s: float = 120.0,
@@ -315,7 +321,11 @@ def run(
     parse_workers: int = 1,
     chunking: tuple[int, int] = (CHUNK_CHARS, OVERLAP_CHARS),
 ) -> IngestReport:
-    """Bring the index in line with the files under `paths`; see IngestReport for what it did."""
+    """Bring the index in line with the files under `paths`; see IngestReport for what it did.
+
+    `second_stamp` names the second embedder's vectors the index should hold: when the manifest says the last
+    run wrote another's (an older engine's), the run re-encodes them even if no file changed.
+    """
     started = time.perf_counter()
     report = IngestReport()
     files, clashes, roots = discover(paths)
@@ -334,7 +344,12 @@ def run(
     carried = {d: p for d, p in manifest.pending.items() if d not in manifest.docs}
     stale_pending = [d for d, p in carried.items() if d not in by_id and not Path(p).is_file()]
     manifest.pending = {d: p for d, p in carried.items() if d not in stale_pending}
-    needs_store = bool(work or removed or stale_pending or rebuild or manifest.reset_pending or manifest.finish_pending)
+    upgrade = second_stamp is not None and manifest.docs and manifest.second_embedder != second_stamp
+    if upgrade:
+        report.second_upgrade = (manifest.second_embedder, second_stamp or "")
+    needs_store = bool(
+        work or removed or stale_pending or rebuild or manifest.reset_pending or manifest.finish_pending or upgrade
+    )
     if not needs_store:
         if diff.touched or manifest.embedder != stamp:
             manifest.embedder = stamp
@@ -366,6 +381,9 @@ def run(
         sentences_started = time.perf_counter()
         report.sentences = state.store.sync_sentences()
         report.sentence_seconds = time.perf_counter() - sentences_started
+        state.store.drop_other_second()
+        if second_stamp is not None:
+            manifest.second_embedder = second_stamp
         manifest.finish_pending = False
         state.save()
     report.seconds = time.perf_counter() - started

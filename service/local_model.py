@@ -59,8 +59,8 @@ MODELS = {
 
 
 def default_dir() -> Path:
-    """models/ in the data folder (KAZDE_DATA_DIR, or its default): outside the package, shared by its indexes."""
-    return Settings.from_env().data_dir / "models"
+    """KAZDE_MODELS_DIR, else models/ in the data folder (KAZDE_DATA_DIR, or its default): outside the package."""
+    return Settings.from_env().models_dir
 
 
 class ModelError(RuntimeError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vectorstore import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL, StoreLocation
+from vectorstore.defaults import sentence_stamp
 
 _CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +50,7 @@ class Settings:
     upload_max_mb: int = 50
     rate_limit: int = 0  # questions per minute per client; 0: off
     metrics_public: bool = False  # /metrics without the admin token
+    models_folder: Path | None = None  # KAZDE_MODELS_DIR; None: models/ in the data folder
 
     @property
     def store_location(self) -> StoreLocation:
@@ -78,10 +80,21 @@ class Settings:
         return self.data_dir / "feedback.jsonl"
 
     @property
+    def sentence_stamp(self) -> str:
+        """What identifies the second embedder's vectors ("" for none): one sentence table per stamp."""
+        return sentence_stamp(self.sentence_model)
+
+    @property
     def sentence_path(self) -> Path:
-        """The second embedder's sentence vectors (one file per model), shared like the keyword index."""
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.sentence_model.strip("/")).strip("_") or "none"
+        """The second embedder's sentence vectors (one file per stamp), shared like the keyword index."""
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.sentence_stamp).strip("_") or "none"
         return self.data_dir / f"sentences-{slug}.sqlite"
+
+    @property
+    def models_dir(self) -> Path:
+        """Model files Kazde builds or downloads (the e5 serving file, the local LLM): outside git, shareable
+        by several data folders (KAZDE_MODELS_DIR)."""
+        return self.models_folder or self.data_dir / "models"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +119,9 @@ class Settings:
             upload_max_mb=_int(env, "KAZDE_UPLOAD_MAX_MB", 50),
             rate_limit=_int(env, "KAZDE_RATE_LIMIT", 0, minimum=0),
             metrics_public=_flag(env, "KAZDE_METRICS_PUBLIC"),
+            models_folder=Path(env["KAZDE_MODELS_DIR"]).expanduser().resolve()
+            if env.get("KAZDE_MODELS_DIR", "").strip()
+            else None,
         )
 
 

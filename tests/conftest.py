@@ -22,6 +22,9 @@ from vectorstore import StoreLocation, make_embedder, open_store
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
 BIN = Path(sys.executable).parent
+# e5's serving file is built once (on first use, about half a minute) and shared by every test's data folder and
+# the processes the tests start, as a deployment's indexes share one models folder.
+os.environ.setdefault("KAZDE_MODELS_DIR", str(ROOT / ".kazde" / "models"))
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,9 @@ def test_a_parser_that_runs_too_long_is_stopped_and_the_next_file_still_parses(b
 def test_a_parser_that_waits_without_computing_is_stopped_by_the_wall_clock(tmp_path: Path) -> None:
     fifo = tmp_path / "named-pipe.txt"
     os.mkfifo(fifo)  # opening it for reading blocks forever, using no CPU
-    with ParserPool(timeout_s=0.3, memory_mb=2048) as pool:
+    # 1 s of CPU (10 s of wall clock): the file after it gets a new worker, which must start and parse within
+    # that even on a loaded machine (0.3 s, 3 s of wall, failed when the machine was busy).
+    with ParserPool(timeout_s=1.0, memory_mb=2048) as pool:
         with pytest.raises(LoadError, match=r"without finishing \(waiting, not computing\); stopped"):
             pool.parse(fifo)
         assert pool.parse(BUNDLED_CORPUS / "seed_article.txt").pages

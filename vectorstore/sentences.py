@@ -50,9 +50,11 @@ class SentenceIndex:
         embedder: Embeddings,
         split: Callable[[str], list[str]],
         *,
+        stamp: str = "",
         memory_size: int = 50_000,
     ) -> None:
         self.path = path
+        self.stamp = stamp  # what identifies the embedder's vectors (vectorstore.defaults.sentence_stamp)
         self.embedder = embedder
         self.split = split
         self._connections = ThreadConnections(path)
