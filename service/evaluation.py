@@ -15,7 +15,6 @@ import numpy as np
 from service.asking import AskResult
 
 RANK_DEPTH = 10  # mrr@10 needs the first ten passages
-FOLDS = ("calibration", "test")  # data/questions.jsonl's split (docs/benchmarks.md, "Question set")
 Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
 # Each rate: the row field it is a share of, and which rows it is over.
 RATES = {
@@ -111,7 +110,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ans = _group(rows, "answerable")
     cites = sum(r["citations"] for r in ans)
     gold_cites = sum(r["gold_citations"] for r in ans)
-    ms = [r["ms"] for r in plain] or [r["ms"] for r in rows]
+    ms = [r["ms"] for r in plain]
     counts: dict[str, list[int]] = {}
     for name, (field_name, which) in RATES.items():
         group = _group(rows, which)

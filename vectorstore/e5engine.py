@@ -148,7 +148,7 @@ class E5Engine:
 
         with self._build:
             path = ensure_onnx(self.models_dir, self.variant)
-            config, word, _ = e5model.read_weights()
+            config, word, _ = e5model.read_weights(encoder=False)
             options = ort.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
@@ -176,7 +176,6 @@ class E5Engine:
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
         start = 0
         while start < len(order):
-            longest = len(windows[order[start]][1]) + 2
             end = start + 1
             while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= BATCH_TOKENS:
                 end += 1

