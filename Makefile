@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help lock venv models run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
+.PHONY: help lock venv models reader run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,6 +62,11 @@ $(BENCH_STAMP): $(STAMP)
 models: venv ## Build e5's serving graph into the models folder now (else built on first use, about 10 s); prints its path
 	@$(PY) -c "from service.settings import Settings; from vectorstore.e5engine import ensure_onnx; print(ensure_onnx(Settings.from_env().models_dir))"
 
+reader: venv ## Retrain the reader (service/reader.json): XQuAD/KazQAD train splits, calibrated on the question set (~35 min)
+	$(PY) bench/reader.py collect
+	$(PY) bench/reader.py train
+	$(PY) bench/reader.py calibrate
+
 local-llm: $(LLM_STAMP) ## llama-cpp-python plus the local model (MODEL=1.5b or 0.5b), sha256-checked; prints its path last
 	@$(PY) -m service.local_model $(MODEL)
 
@@ -110,6 +115,7 @@ bench: $(BENCH_STAMP) $(LLM_STAMP) ## Benchmarks; figures written to docs/benchm
 	$(PY) bench/chunk_size.py
 	$(PY) bench/language_pairs.py
 	$(PY) bench/ask.py
+	$(PY) bench/reader.py figures
 	$(PY) bench/generative.py
 
 bench-retrieval: $(BENCH_STAMP) ## The slower retrieval benchmarks (XQuAD matrix, fusion weights, 100k-chunk scale; ~1 h)

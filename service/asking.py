@@ -17,6 +17,7 @@ from service.errors import BadRequest, Unavailable
 from service.followup import rewrite
 from service.index import open_index
 from service.ranking import SentenceScorer
+from service.reader import load_reader
 from service.retrieval import Passage, retrieve
 from service.settings import Settings
 from service.tuning import DEFAULT_TUNING, Tuning
@@ -128,9 +129,10 @@ class Kazde:
     def answerer(self) -> Answerer:
         """The generative answerer when KAZDE_LLM_* configure one, else the extractive default."""
         if not self.llm.configured:
+            reader = self.scorer().reader
             with self._lock:
                 if self._answerer is None:
-                    self._answerer = ExtractiveAnswerer(self.tuning)
+                    self._answerer = ExtractiveAnswerer(self.tuning, reader)
                 return self._answerer
         scorer = self.scorer()
         with self._lock:
@@ -146,6 +148,7 @@ class Kazde:
                     describe=self.llm.describe(),
                     timeout_s=self.llm.timeout_s,
                     tuning=self.tuning,
+                    reader=scorer.reader,
                 )
             return self._answerer
 
@@ -160,7 +163,9 @@ class Kazde:
         store = self.store()
         with self._lock:
             if self._scorer is None:
-                self._scorer = SentenceScorer(store.embedder, store.sentences)
+                self._scorer = SentenceScorer(
+                    store.embedder, store.sentences, reader=load_reader() if self.settings.reader else None
+                )
             return self._scorer
 
     def query_for(self, question: str, history: list[dict[str, str]] | None) -> str:

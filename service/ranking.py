@@ -4,16 +4,18 @@ Chunks of ~750 characters dilute the one sentence that answers; the multilingual
 with a sentence much more sharply, across languages too, so the top chunks are ranked by their best sentence
 plus a share of the chunk's own score (docs/benchmarks.md, "Tuning"). Sentence vectors are cached, so a passage
 seen before costs nothing. A second multilingual embedder's vectors of the same sentences, computed at ingest,
-add their own opinion.
+add their own opinion. With a reader (service/reader.py, KAZDE_READER=1), every candidate sentence also gets the
+reader's logit, from features computed here where the vectors already are.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.chunking import scorable_spans
 from ingest.years import years_asked, years_in
+from service.reader import FEATURES, Reader, numbers, stems
 from service.tuning import Tuning
 
 if TYPE_CHECKING:
@@ -55,14 +58,28 @@ class ScoredSentence:
     start: int
     end: int
     score: float
+    reader: float | None = None  # the reader's logit that it answers the question (None: no reader)
+    # The reader's inputs (scalar features, then the e5 product), kept for training and benchmarks.
+    features: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class SentenceScorer:
     """Scores the sentences of passages against a question with the index's embedder."""
 
-    def __init__(self, embedder: Embeddings, sentences: SentenceIndex | None = None, cache_size: int = 50_000) -> None:
+    def __init__(
+        self,
+        embedder: Embeddings,
+        sentences: SentenceIndex | None = None,
+        cache_size: int = 50_000,
+        *,
+        reader: Reader | None = None,
+        keep_features: bool = False,
+    ) -> None:
         self.embedder = embedder
         self.sentences = sentences
+        # The reader needs the second embedder's vectors; without them ranking's scores decide.
+        self.reader = reader if sentences is not None else None
+        self.keep_features = keep_features and sentences is not None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -107,29 +124,78 @@ class SentenceScorer:
         if not flat:
             return [[] for _ in texts]
         q = query_vector / (np.linalg.norm(query_vector) + 1e-9)
-        sims = self._vectors(flat) @ q
+        first = self._vectors(flat) @ q
+        sims = first
+        second = products = None
         if self.sentences is not None:
             if second_vector is None:
                 second_vector = self.sentences.query(question)
-            second = self.sentences.vectors(flat) @ second_vector
-            sims = sims + t.w_second * (second - t.second_base)
+            vectors = self.sentences.vectors(flat)
+            second = vectors @ second_vector
+            sims = first + t.w_second * (second - t.second_base)
+            if self.reader is not None or self.keep_features:
+                products = vectors * second_vector
         asks_when = bool(_ASKS_WHEN.search(question))
         years = years_asked(question)
         asks_count = bool(_ASKS_COUNT.search(question))
-        out: list[list[ScoredSentence]] = []
+        rows: list[list[float]] = []
+        scores: list[float] = []
+        where: list[tuple[int, int, int, int]] = []  # passage, start, end, index among the passage's sentences
         j = 0
         for i, ss in enumerate(spans):
-            scored = []
             offset = pair_offset(question_language, languages[i], t) if languages else 0.0
-            for s in ss:
+            for n, s in enumerate(ss):
                 sentence = flat[j]
                 mentioned = years_in(sentence)
                 kind = (asks_when and bool(mentioned)) or (asks_count and bool(_NUMBER.search(sentence)))
                 year = (1 if years.intersection(mentioned) else -1) if years else 0
                 score = float(sims[j]) + offset + t.w_chunk * chunk_scores[i] + t.w_kind * kind + t.w_year * year
-                scored.append(ScoredSentence(s.start, s.end, score))
+                scores.append(score)
+                where.append((i, s.start, s.end, n))
+                if products is not None:
+                    same = bool(languages) and languages[i] == question_language
+                    rows.append([offset, float(same), float(kind), float(year), float(n == 0)])
                 j += 1
-            out.append(sorted(scored, key=lambda x: x.score, reverse=True))
+        logits = features = None
+        if products is not None:
+            assert second is not None
+            features = self._features(question, flat, first, second, scores, chunk_scores, where, rows)
+            if self.reader is not None:
+                logits = self.reader.logits(features, products)
+        out: list[list[ScoredSentence]] = [[] for _ in texts]
+        for j, (i, start, end, _) in enumerate(where):
+            kept = np.concatenate([features[j], products[j]]) if self.keep_features else None
+            reader = None if logits is None else float(logits[j])
+            out[i].append(ScoredSentence(start, end, scores[j], reader, kept))
+        return [sorted(scored, key=lambda x: x.score, reverse=True) for scored in out]
+
+    @staticmethod
+    def _features(
+        question: str,
+        flat: list[str],
+        first: np.ndarray,
+        second: np.ndarray,
+        scores: list[float],
+        chunk_scores: list[float],
+        where: list[tuple[int, int, int, int]],
+        rows: list[list[float]],
+    ) -> np.ndarray:
+        """The reader's scalar features (service/reader.py, FEATURES) of every candidate sentence."""
+        asked, asked_numbers = stems(question), numbers(question)
+        chunk = np.asarray([chunk_scores[i] for i, *_ in where], dtype=np.float32)
+        score = np.asarray(scores, dtype=np.float32)
+        out = np.empty((len(flat), len(FEATURES)), dtype=np.float32)
+        out[:, 0] = first
+        out[:, 1] = second
+        out[:, 2] = first - first.max()
+        out[:, 3] = second - second.max()
+        out[:, 4] = score - score.max()
+        out[:, 5] = chunk - chunk.max()
+        for j, sentence in enumerate(flat):
+            offset, same, kind, year, is_first = rows[j]
+            overlap = len(asked & stems(sentence)) / len(asked) if asked else 0.0
+            shared = float(bool(asked_numbers & numbers(sentence)))
+            out[j, 6:] = (offset, same, kind, year, overlap, shared, math.log(len(sentence)) / 5, is_first)
         return out
 
     def similarities(self, claim: str, sentences: list[str]) -> list[float]:

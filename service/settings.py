@@ -51,6 +51,7 @@ class Settings:
     rate_limit: int = 0  # questions per minute per client; 0: off
     metrics_public: bool = False  # /metrics without the admin token
     models_folder: Path | None = None  # KAZDE_MODELS_DIR; None: models/ in the data folder
+    reader: bool = False  # KAZDE_READER=1: the reader chooses the sentence and decides abstention (opt-in)
 
     @property
     def store_location(self) -> StoreLocation:
@@ -122,6 +123,7 @@ class Settings:
             models_folder=Path(env["KAZDE_MODELS_DIR"]).expanduser().resolve()
             if env.get("KAZDE_MODELS_DIR", "").strip()
             else None,
+            reader=_flag(env, "KAZDE_READER"),
         )
 
 

@@ -50,6 +50,9 @@ class Tuning:
     margin_cap: float = 0.25  # the most lead that counts
     second_sentence_within: float = 0.05  # how close to the first a second quote must score ("Tuning")
     max_sentences: int = 2  # quotes in an answer
+    # With the reader (service/reader.py; its abstention threshold is calibrated with it, in reader.json)
+    reader_passages: int = 5  # the reader chooses among the sentences of the first passages (it was trained on 5)
+    reader_second_within: float = 1.0  # how close to the first a second quote's reader logit must be ("Reader")
 
     # Citation checker (service/answering/citations.py)
     min_support: float = 0.86  # cosine of a sentence to the passage sentence that states it ("Generative answers")

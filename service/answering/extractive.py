@@ -1,19 +1,21 @@
 """The default answerer: quote the sentences of the retrieved passages that answer best, each with its [n].
 
 No generative model: every sentence of an answer is a verbatim quote, so a citation cannot point to a
-passage that does not say it. Sentences come scored by retrieval (service/ranking.py: the multilingual
-embedder's similarity to the question, which works across languages, plus the passage's own score and
-whether the sentence has the kind of fact asked for). Its confidence is the best sentence's score plus a
-share of its lead over the best sentence of any other document: a question that two documents answer about
-equally well is one the documents may not answer at all. Below a threshold calibrated on the question set
-(service/tuning.py), or when the question names something no passage mentions (service/coverage.py), it
-abstains and the closest passages are shown instead.
+passage that does not say it. By default ranking's scores decide: the best sentence is quoted, and the
+confidence is its score plus a share of its lead over the best sentence of any other document, against
+Tuning.abstain_below. When the question names something no passage mentions (service/coverage.py), or the
+confidence is too low, it abstains and the closest passages are shown instead.
+
+With the reader (KAZDE_READER=1; service/reader.py), ranking gives every candidate its logit for "this sentence
+answers the question": the answerer quotes the best one, and a calibrated model turns the candidates' logits and
+retrieval's confidence into the probability that any of them answers, against the reader's threshold.
 """
 
 from __future__ import annotations
 
 from service.answering.base import Answer, Citation
 from service.coverage import unmentioned_names
+from service.reader import Reader
 from service.retrieval import Passage
 from service.tuning import DEFAULT_TUNING, Tuning
 
@@ -42,10 +44,36 @@ def no_answer_message(language: str, unmentioned: list[str] | None = None) -> st
     return message
 
 
-def unanswered(question: str, passages: list[Passage], tuning: Tuning) -> tuple[bool, list[str]]:
+def unanswered(
+    question: str, passages: list[Passage], tuning: Tuning, reader: Reader | None = None
+) -> tuple[bool, list[str]]:
     """Whether these passages leave the question unanswered, and the names they never mention."""
     missing = unmentioned_names(question, [p.text for p in passages], tuning=tuning)
-    return bool(missing) or confidence(passages, tuning=tuning) < tuning.abstain_below, missing
+    if missing:
+        return True, missing
+    p = answer_probability(passages, reader, tuning)
+    if p is not None:
+        return p < reader.threshold, missing  # type: ignore[union-attr]
+    return confidence(passages, tuning=tuning) < tuning.abstain_below, missing
+
+
+def read(passages: list[Passage], reader: Reader | None) -> bool:
+    """Whether the reader decides for these passages (it is there and scored every sentence)."""
+    return (
+        reader is not None
+        and any(p.sentences for p in passages)
+        and all(s.reader is not None for p in passages for s in p.sentences)
+    )
+
+
+def answer_probability(passages: list[Passage], reader: Reader | None, tuning: Tuning) -> float | None:
+    """The reader's probability that the passages answer the question (None: no reader decides)."""
+    if reader is None or not read(passages, reader):
+        return None
+    passages = passages[: tuning.reader_passages]
+    logits = [float(s.reader) for p in passages for s in p.sentences]  # type: ignore[arg-type]
+    docs = [p.doc_id for p in passages for _ in p.sentences]
+    return reader.answer_probability(logits, docs, confidence(passages, tuning=tuning))
 
 
 def confidence(passages: list[Passage], *, tuning: Tuning = DEFAULT_TUNING) -> float:
@@ -60,27 +88,35 @@ def confidence(passages: list[Passage], *, tuning: Tuning = DEFAULT_TUNING) -> f
 
 
 class ExtractiveAnswerer:
-    """Answers with the best-scored sentences of the passages, quoted verbatim."""
+    """Answers with the sentences the reader (else ranking) scores best, quoted verbatim."""
 
-    __slots__ = ("tuning",)  # a stale `answerer.abstain_below = ...` fails instead of changing nothing
+    __slots__ = ("tuning", "reader")  # a stale `answerer.abstain_below = ...` fails instead of changing nothing
 
-    def __init__(self, tuning: Tuning = DEFAULT_TUNING) -> None:
+    def __init__(self, tuning: Tuning = DEFAULT_TUNING, reader: Reader | None = None) -> None:
         self.tuning = tuning
+        self.reader = reader
 
     def answer(self, question: str, passages: list[Passage], language: str) -> Answer:
-        """Quote the best one or two sentences, or abstain when the confidence is below the threshold."""
-        ranked = sorted(
-            ((s.score, i, s.start, s.end) for i, p in enumerate(passages) for s in p.sentences), reverse=True
-        )
+        """Quote the best one or two sentences, or abstain when the passages do not answer."""
         t = self.tuning
-        abstain, missing = unanswered(question, passages, t)
+        by_reader = read(passages, self.reader)
+        ranked = sorted(
+            (
+                (s.reader if by_reader else s.score, i, s.start, s.end)
+                for i, p in enumerate(passages[: t.reader_passages] if by_reader else passages)
+                for s in p.sentences
+            ),
+            reverse=True,
+        )
+        abstain, missing = unanswered(question, passages, t, self.reader)
         if not ranked or abstain:
             return Answer(text=no_answer_message(language, missing), abstained=True)
+        within = t.reader_second_within if by_reader else t.second_sentence_within
         best = ranked[0][0]
         chosen = [ranked[0]]
         seen = {passages[ranked[0][1]].text[ranked[0][2] : ranked[0][3]]}
         for item in ranked[1:]:
-            if len(chosen) >= t.max_sentences or item[0] < best - t.second_sentence_within:
+            if len(chosen) >= t.max_sentences or item[0] < best - within:
                 break
             # Only from the same document: a second document's sentence was a wrong citation more often than not.
             text = passages[item[1]].text[item[2] : item[3]]

@@ -19,6 +19,7 @@ from typing import Any
 from service.answering.base import Answer, Citation, final
 from service.answering.citations import CitationChecker, Evidence, best_quote
 from service.answering.extractive import NO_ANSWER, ExtractiveAnswerer, unanswered
+from service.reader import Reader
 from service.resources import PROMPTS
 from service.retrieval import Passage
 from service.tuning import DEFAULT_TUNING, Tuning
@@ -106,6 +107,7 @@ class GenerativeAnswerer:
         timeout_s: float = 60.0,
         fallback: ExtractiveAnswerer | None = None,
         tuning: Tuning = DEFAULT_TUNING,
+        reader: Reader | None = None,
     ) -> None:
         self.chat = chat
         self.checker = checker
@@ -113,7 +115,7 @@ class GenerativeAnswerer:
         self.describe = describe
         self.timeout_s = timeout_s
         self.tuning = tuning
-        self.fallback = fallback or ExtractiveAnswerer(tuning)
+        self.fallback = fallback or ExtractiveAnswerer(tuning, reader)
         if checker.tuning != tuning or self.fallback.tuning != tuning:  # one variant must reach every use
             raise ValueError("the checker, the fallback and the generative answerer must share one Tuning")
 
@@ -123,7 +125,7 @@ class GenerativeAnswerer:
 
     def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str | Answer]:
         """Tokens as the model writes them, then the checked Answer (always last)."""
-        if not passages or unanswered(question, passages, self.tuning)[0]:
+        if not passages or unanswered(question, passages, self.tuning, self.fallback.reader)[0]:
             # Retrieval found nothing close, or nothing that names what is asked about: the documents do not
             # answer, whatever a model would write.
             yield self.fallback.answer(question, passages, language)
