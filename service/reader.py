@@ -123,7 +123,7 @@ class Reader:
             mean=np.asarray(data["mean"], dtype=np.float64),
             scale=np.asarray(data["scale"], dtype=np.float64),
             stamp=str(data["stamp"]),
-            threshold=float(data.get("threshold", 0.5)),
+            threshold=float(data["threshold"]),
         )
 
 

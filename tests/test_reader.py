@@ -11,7 +11,7 @@ import pytest
 from service.answering import ExtractiveAnswerer
 from service.answering.extractive import answer_probability
 from service.ranking import ScoredSentence
-from service.reader import DECISION, FEATURES, WEIGHTS, Reader, decision_features, load_reader, numbers, stems
+from service.reader import DECISION, FEATURES, LEAD_CAP, WEIGHTS, Reader, decision_features, load_reader, numbers, stems
 from service.retrieval import Passage
 from service.settings import Settings
 from service.tuning import DEFAULT_TUNING as T
@@ -71,7 +71,7 @@ def test_decision_features_are_the_best_logit_its_share_and_its_lead_over_other_
     assert x[2] == pytest.approx(1.0)  # over b's 1.0, not a's own 0.0
     assert x[3] == pytest.approx(0.8)
     alone = decision_features([2.0, 0.0], ["a", "a"], 0.5)
-    assert alone[2] == 5.0  # no other document: the cap
+    assert alone[2] == LEAD_CAP  # no other document: the cap
 
 
 def test_the_answerer_quotes_the_readers_choice_not_the_best_ranking_score() -> None:

@@ -51,9 +51,8 @@ def unanswered(
     missing = unmentioned_names(question, [p.text for p in passages], tuning=tuning)
     if missing:
         return True, missing
-    p = answer_probability(passages, reader, tuning)
-    if p is not None:
-        return p < reader.threshold, missing  # type: ignore[union-attr]
+    if reader is not None and (p := answer_probability(passages, reader, tuning)) is not None:
+        return p < reader.threshold, missing
     return confidence(passages, tuning=tuning) < tuning.abstain_below, missing
 
 
@@ -68,8 +67,9 @@ def read(passages: list[Passage], reader: Reader | None) -> bool:
 
 def answer_probability(passages: list[Passage], reader: Reader | None, tuning: Tuning) -> float | None:
     """The reader's probability that the passages answer the question (None: no reader decides)."""
-    if reader is None or not read(passages, reader):
+    if not read(passages, reader):
         return None
+    assert reader is not None
     passages = passages[: tuning.reader_passages]
     logits = [float(s.reader) for p in passages for s in p.sentences]  # type: ignore[arg-type]
     docs = [p.doc_id for p in passages for _ in p.sentences]
