@@ -25,23 +25,34 @@ CORPUS = ROOT / "data" / "corpus"
 QUESTIONS = ROOT / "data" / "questions.jsonl"
 
 
-def _kazde(tmp: Path, questions: list[dict]) -> dict:
+def _kazde(tmp: Path, questions: list[dict]) -> dict[str, dict]:
+    """Kazde without and with the reader: two servers over one index, each question asked of both in turn
+    (the order alternating), so that their latencies are read side by side under the same machine load."""
     from waitress.server import create_server
 
     from ingest import run
     from service import create_app
-    from service.evaluation import gold_filter, summarise
+    from service.evaluation import gold_filter
     from service.index import open_index
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
 
     settings = Settings(data_dir=tmp / "kazde")
-    run([CORPUS], lambda reset: open_index(settings, reset=reset), settings.manifest_path, stamp=DEFAULT_EMBEDDER)
-    server = create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    base = f"http://127.0.0.1:{server.effective_port}"
+    run(
+        [CORPUS],
+        lambda reset: open_index(settings, reset=reset),
+        settings.manifest_path,
+        stamp=DEFAULT_EMBEDDER,
+        second_stamp=settings.sentence_stamp,  # as `kazde ingest` records it: the stored sentence vectors are used
+    )
+    bases = {}
+    for name, reader in (("ours", False), ("read", True)):
+        app = create_app(settings.model_copy(update={"reader": reader}))
+        server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        threading.Thread(target=server.run, daemon=True).start()
+        bases[name] = f"http://127.0.0.1:{server.effective_port}"
 
-    def post(question: str, filters: dict | None = None) -> tuple[dict, float]:
+    def post(base: str, question: str, filters: dict | None = None) -> tuple[dict, float]:
         payload = {"question": question, "k": 10} | ({"filters": filters} if filters else {})
         req = urllib.request.Request(
             base + "/api/ask",
@@ -53,23 +64,32 @@ def _kazde(tmp: Path, questions: list[dict]) -> dict:
             body = json.loads(res.read())
         return body, time.perf_counter() - started
 
-    post("warm up: Goethe-Institut")  # model load and first query, not part of the figures
-    rows = []
-    for q in questions:
-        body, seconds = post(q["question"])
-        rows.append(_row(q, body, seconds) | {"lang": q.get("lang", "?"), "fold": q.get("fold", "?")})
-    # Each answerable question again with its gold documents filtered out: the right response is to abstain.
+    for base in bases.values():
+        post(base, "warm up: Goethe-Institut")  # model load and first query, not part of the figures
+    # Each question as asked, then each answerable one again with its gold documents filtered out (the right
+    # response is to abstain).
     doc_ids = sorted(p.name for p in CORPUS.glob("*.txt"))
-    for q in questions:
-        filters = gold_filter(q, doc_ids)
-        if filters:
-            body, seconds = post(q["question"], filters)
-            row = _row(q | {"gold_docs": []}, body, seconds) | {"gold_filtered": True}
-            rows.append(row | {"lang": q.get("lang", "?"), "fold": q.get("fold", "?")})
-    # The server thread is a daemon and goes with the process; closing it under a live channel only adds noise.
+    asks = [(q, None) for q in questions] + [(q, f) for q in questions if (f := gold_filter(q, doc_ids))]
+    rows: dict[str, list[dict]] = {name: [] for name in bases}
+    for i, (q, filters) in enumerate(asks):
+        for name in list(bases)[:: 1 if i % 2 == 0 else -1]:
+            body, seconds = post(bases[name], q["question"], filters)
+            asked = q | {"gold_docs": []} if filters else q
+            row = _row(asked, body, seconds) | {"gold_filtered": bool(filters)}
+            rows[name].append(row | {"lang": q.get("lang", "?"), "fold": q.get("fold", "?")})
+    # The server threads are daemons and go with the process; closing them under a live channel only adds noise.
+    return {name: _summary(r) for name, r in rows.items()}
+
+
+def _summary(rows: list[dict]) -> dict:
+    from service.evaluation import summarise
+
     by_lang = {lang: summarise([r for r in rows if r["lang"] == lang]) for lang in sorted({r["lang"] for r in rows})}
     by_fold = {fold: summarise([r for r in rows if r["fold"] == fold]) for fold in sorted({r["fold"] for r in rows})}
-    return summarise(rows) | {"by_lang": by_lang, "by_fold": by_fold}
+    test = [r for r in rows if r["fold"] == "test"]
+    langs = sorted({r["lang"] for r in test})
+    by_test_lang = {lang: summarise([r for r in test if r["lang"] == lang]) for lang in langs}
+    return summarise(rows) | {"by_lang": by_lang, "by_fold": by_fold, "by_test_lang": by_test_lang}
 
 
 def _row(q: dict, body: dict, seconds: float) -> dict:
@@ -96,6 +116,7 @@ def _row(q: dict, body: dict, seconds: float) -> dict:
 SPLIT_METRICS = (
     "recall@1",
     "recall@5",
+    "answer_containment",
     "citation_precision",
     "abstention_recall",
     "false_abstention",
@@ -203,7 +224,7 @@ def _second_embedder(tmp: Path, questions: list[dict]) -> list[list[object]]:
     settings = Settings(data_dir=tmp / "kazde")
     never_abstain = dataclasses.replace(DEFAULT_TUNING, abstain_below=float("-inf"))
     columns = []
-    for variant in (dataclasses.replace(settings, sentence_model="none"), settings):
+    for variant in (settings.model_copy(update={"sentence_model": "none"}), settings):
         kazde = Kazde(variant, never_abstain)
         rows = [score_one(q, kazde.ask(q["question"], k=10), 0.0) | {"lang": q.get("lang")} for q in questions]
         every = summarise(rows)
@@ -239,7 +260,9 @@ def main() -> None:
     questions = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="kazde-bench-ask-") as tmp_name:
         tmp = Path(tmp_name)
-        ours = _kazde(tmp, questions)
+        # The same index and questions with the trained reader on (KAZDE_READER=1), asked in turn with ours.
+        kazde = _kazde(tmp, questions)
+        ours, read = kazde["ours"], kazde["read"]
         sweep = _sweep(tmp, questions)
         second = _second_embedder(tmp, questions)
         pairs = _language_pairs(tmp, questions)
@@ -247,8 +270,9 @@ def main() -> None:
     # Every metric of `kazde eval`, in its order, but the counts.
     from service.evaluation import shown
 
-    skip = ("n", "answerable", "by_lang", "by_fold", "counts", "intervals")
-    rows = [[k, shown(ours, k), _plain(base.get(k, "–"))] for k in ours if k not in skip]
+    skip = ("n", "answerable", "by_lang", "by_fold", "by_test_lang", "counts", "intervals")
+    rows = [[k, shown(ours, k), shown(read, k), _plain(base.get(k, "–"))] for k in ours if k not in skip]
+    share = {p: 1 - ours[f"latency_{p}_ms"] / read[f"latency_{p}_ms"] for p in ("p50", "p95")}
     n_unans = sum(not q["gold_docs"] for q in questions)
     n_cross = sum(q.get("kind") == "cross-lingual" for q in questions)
     body = "\n\n".join(
@@ -260,8 +284,18 @@ def main() -> None:
             "`Chroma` with all-MiniLM-L6-v2, `similarity_search` (retrieval only: it has no answerer) "
             "(`python bench/ask.py`).",
             table(
-                ["metric", "kazde (USE-m3 + e5 passages and sentences, hybrid, extractive)", "LangChain + MiniLM"], rows
+                [
+                    "metric",
+                    "kazde (USE-m3 + e5 passages and sentences, hybrid, extractive)",
+                    "kazde with the reader (KAZDE_READER=1)",
+                    "LangChain + MiniLM",
+                ],
+                rows,
             ),
+            "The reader's share of /api/ask's time, from the two servers side by side (1 - without / with): "
+            f"p50 {share['p50']:.0%}, p95 {share['p95']:.0%} (each question asked of both servers in turn, the "
+            "order alternating; the reader's own arithmetic is a few hundred multiply-adds per sentence, so a "
+            "share near 0 or below is the machine's noise).",
             "Each rate is shown with its count and 95% Wilson interval: a difference of one question is one "
             f"question. `abstention_recall` is over the {n_unans} unanswerable questions of the file; "
             "`gold_filtered_abstention` over every answerable question asked again with its gold documents "
@@ -275,6 +309,10 @@ def main() -> None:
             'The same run, split by the fold of the question (docs/benchmarks.md, "Question set"): nothing is '
             "fitted on the test fold.",
             _split_table("fold", ours["by_fold"]),
+            "The same, with the reader on (KAZDE_READER=1):",
+            _split_table("fold", read["by_fold"]),
+            "The test fold with the reader on, by question language:",
+            _split_table("question language", read["by_test_lang"]),
             "### Abstention threshold",
             "The extractive answerer abstains when its confidence (the best sentence's score plus half its lead over "
             "the best sentence of another document, the lead capped at 0.25) is below a threshold. Each row is the "

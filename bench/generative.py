@@ -92,9 +92,10 @@ def main() -> None:
             lambda r: open_index(settings, reset=r),
             settings.manifest_path,
             stamp=DEFAULT_EMBEDDER,
+            second_stamp=settings.sentence_stamp,
         )
         extractive_rows, _ = _run(Kazde(settings), questions)
-        generative = Kazde(dataclasses.replace(settings, llm_model_path=model_path, llm_timeout_s=120))
+        generative = Kazde(settings.model_copy(update={"llm_model_path": model_path, "llm_timeout_s": 120}))
         generative.ask("warm up: Goethe-Institut Almaty")  # model load, not part of the figures
         generative_rows, replies = _run(generative, questions)
         _keep(replies)

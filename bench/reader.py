@@ -473,7 +473,6 @@ FOLDS = 5
 def calibrate() -> None:
     """Fit the answer-or-abstain model on the calibration fold (natural and gold-filtered), the L2 strength chosen
     by 5-fold cross-validation (balanced accuracy at p = 0.5), and write it into reader.json."""
-    import dataclasses
 
     import numpy as np
 
@@ -483,7 +482,7 @@ def calibrate() -> None:
 
     questions = load_questions(QUESTIONS, "calibration")
     with tempfile.TemporaryDirectory(prefix="kazde-calibrate-") as tmp_name:
-        kazde = Kazde(dataclasses.replace(_corpus_index(Path(tmp_name)), reader=True))
+        kazde = Kazde(_corpus_index(Path(tmp_name)).model_copy(update={"reader": True}))
         rows = [r for r in _decision_rows(kazde, questions) if r["x"] is not None and not r["missing"]]
     order = list(range(len(rows)))
     random.Random(SEED).shuffle(order)
@@ -593,7 +592,6 @@ def _ask_ms(kazde, question: str) -> float:
 
 def figures() -> None:
     """Before (ranking's scores) and after (the reader), side by side in one run, on the parts not fitted on."""
-    import dataclasses
 
     import numpy as np
 
@@ -630,8 +628,8 @@ def figures() -> None:
     with tempfile.TemporaryDirectory(prefix="kazde-figures-") as tmp_name:
         settings = _corpus_index(Path(tmp_name))
         variants = {
-            "before": Kazde(dataclasses.replace(settings, reader=False)),
-            "after": Kazde(dataclasses.replace(settings, reader=True)),
+            "before": Kazde(settings.model_copy(update={"reader": False})),
+            "after": Kazde(settings.model_copy(update={"reader": True})),
         }
         for kazde in variants.values():
             kazde.ask("warm up: Goethe-Institut", k=5)
@@ -669,7 +667,7 @@ def figures() -> None:
     )
     sections.append("By question language:\n\n" + table(["lang", "metric", "before", "after"], lang_rows))
     sections.append(
-        "Kazde.ask latency (k=5, in process, each test-fold question asked of both alternately, same index): "
+        "Kazde.ask latency (k=5, in process, each test-fold question asked of both alternately, same index):\n\n"
         + table(["", "p50 ms", "p95 ms"], [[n, round(a, 1), round(b, 1)] for n, (a, b) in p.items()])
         + f"\n\nThe reader's share of p50: {p['after'][0] - p['before'][0]:+.1f} ms."
     )

@@ -19,7 +19,7 @@ def sentence_index(settings: Settings) -> SentenceIndex | None:
     from ingest.chunking import scorable_sentences
     from vectorstore import SentenceIndex, make_sentence_embedder
 
-    embedder = make_sentence_embedder(settings.sentence_model, settings.models_dir)
+    embedder = make_sentence_embedder(settings.sentence_model, settings.models_dir, settings.model_threads)
     if embedder is None:
         return None
     return SentenceIndex(settings.sentence_path, embedder, scorable_sentences, stamp=settings.sentence_stamp)
@@ -29,7 +29,7 @@ def open_index(settings: Settings, *, reset: bool = False) -> Store:
     """The store with everything retrieval reads; `reset` empties all of it first."""
     from vectorstore import make_embedder, open_store
 
-    embedder, stamp = make_embedder(settings.embedding_model)
+    embedder, stamp = make_embedder(settings.embedding_model, settings.model_threads)
     if not reset:
         _warn_if_second_vectors_are_old(settings)
     return open_store(

