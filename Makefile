@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help lock venv models reader run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability
+.PHONY: help lock venv models reader run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -97,7 +97,14 @@ browser-deps: ## Chromium and its driver for the browser tests (apt-get when roo
 	fi
 
 test: venv browser-deps $(LLM_STAMP) ## The whole suite, every tier (the real-LLM tier with the 0.5B model)
+	@git status --porcelain > $(VENV)/.status-before 2>/dev/null || true
 	KAZDE_TEST_LLM_MODEL_PATH="$$($(PY) -m service.local_model 0.5b | tail -n 1)" $(PYTEST) -q
+	@# Tests write under temp folders only: the checkout is as it was (git status before and after).
+	@git status --porcelain 2>/dev/null | diff -u $(VENV)/.status-before - >&2 \
+	  || { echo "kazde: make test changed the checkout (diff of git status above)" >&2; exit 1; }
+
+screenshots: venv browser-deps ## Retake the README's screenshots (the upload and theme browser tests) into docs/screenshots/
+	KAZDE_SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(PYTEST) -q tests/test_page.py -k "upload_a_pdf or themes"
 
 test-fast: venv ## The quick tier for the edit loop (no slow, server or bench-data tests)
 	$(PYTEST) -q -m "not slow and not server and not llm"

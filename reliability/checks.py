@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -195,7 +196,9 @@ def schemathesis(topo: Topology, *, max_examples: int) -> dict[str, Any]:
     # With the admin token the write routes are fuzzed too (uploads of random files, reindex jobs).
     cmd += ["--header", f"Authorization: Bearer {TOKEN}"]
     started = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    # Run in a scratch folder: schemathesis keeps a crash cache under ./.schemathesis, never in the checkout.
+    with tempfile.TemporaryDirectory(prefix="kazde-schemathesis-") as scratch:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=scratch)
     seconds = time.perf_counter() - started
     tail = (res.stdout + res.stderr)[-3000:]
     return {

@@ -65,7 +65,9 @@ def test_eval_scores_the_question_set_with_every_contract_metric(indexed_corpus)
     assert metrics["recall@5"] >= 0.85
     assert metrics["citation_precision"] >= 0.65
     assert metrics["false_abstention"] <= 0.15
-    assert 0.0 < metrics["latency_p50_ms"] <= metrics["latency_p95_ms"]
+    # Latency is the client's clock per question (its percentiles are unit-tested in test_evaluation): here only
+    # that the CLI reports it, as milliseconds, for a run that took real time.
+    assert all(isinstance(metrics[k], float) and metrics[k] > 0 for k in ("latency_p50_ms", "latency_p95_ms"))
     # Every rate with its count and 95% interval; each answerable question asked again without its gold docs.
     assert metrics["counts"]["false_abstention"] == [
         round(metrics["false_abstention"] * metrics["answerable"]),

@@ -74,6 +74,7 @@ def test_summarise_computes_every_rate_with_its_count() -> None:
     assert m["abstention_recall"] == 0.5 and m["counts"]["abstention_recall"] == [1, 2]
     assert m["gold_filtered_abstention"] is None and "gold_filtered_abstention" not in m["counts"]
     assert m["latency_p50_ms"] == pytest.approx(350.0)
+    assert m["latency_p95_ms"] == pytest.approx(575.0)  # numpy's linear percentile of 100..600 ms
     for name, (k, n) in m["counts"].items():
         lo, hi = m["intervals"][name]
         assert lo <= k / n <= hi, name

@@ -188,12 +188,13 @@ def test_a_built_wheel_serves_the_page_and_answers_from_any_directory(tmp_path: 
     assert probe.returncode == 0, probe.stderr[-3000:]
     where = json.loads(probe.stdout)
     assert where["service"].startswith(str(site)), "the installed package, not the checkout"
-    assert where["web"].startswith(str(site)) and where["prompt"] and where["corpus"] == 44
+    bundled = len(list((ROOT / "data" / "corpus").glob("*.txt")))
+    assert where["web"].startswith(str(site)) and where["prompt"] and where["corpus"] == bundled
     assert where["reader"], "the reader's weights (service/reader.json) travel in the wheel"
 
     ingested = run(kazde, "ingest", "--json")
     assert ingested.returncode == 0, ingested.stderr[-3000:]
-    assert json.loads(ingested.stdout.strip().splitlines()[-1])["added"] == 44
+    assert json.loads(ingested.stdout.strip().splitlines()[-1])["added"] == bundled
     assert (work / ".kazde" / "manifest.json").is_file(), "the index lives in ./.kazde of the working directory"
     assert not list(site.rglob("manifest.json")), "nothing is written inside the package"
 
