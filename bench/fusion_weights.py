@@ -43,7 +43,13 @@ def _questions_store(tmp: Path):
     def opener(reset: bool):
         return open_index(settings, reset=reset)
 
-    run([ROOT / "data" / "corpus"], opener, settings.manifest_path, stamp=DEFAULT_EMBEDDER)
+    run(
+        [ROOT / "data" / "corpus"],
+        opener,
+        settings.manifest_path,
+        stamp=DEFAULT_EMBEDDER,
+        second_stamp=settings.sentence_stamp,
+    )
     return opener(False)
 
 

@@ -122,6 +122,7 @@ def main() -> None:
             lambda r: open_index(settings, reset=r),
             settings.manifest_path,
             stamp=DEFAULT_EMBEDDER,
+            second_stamp=settings.sentence_stamp,
         )
         kazde = Kazde(settings)
         qs = [json.loads(x) for x in (ROOT / "data" / "questions.jsonl").read_text("utf-8").splitlines() if x.strip()]
