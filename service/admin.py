@@ -20,9 +20,10 @@ from werkzeug.datastructures import FileStorage
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.manifest import load as load_manifest
 from service.api import json_body, kazde, limit_rate
+from service.contract import parse_feedback
 from service.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from service.feedback import MAX_BODY_BYTES as FEEDBACK_MAX_BODY_BYTES
-from service.feedback import FeedbackStore, validate_vote
+from service.feedback import FeedbackStore
 from service.jobs import Reindexer
 from service.settings import Settings
 
@@ -164,6 +165,8 @@ def upload() -> tuple[Response, int]:
     if any(r.get("conflict") for r in rejected):
         body |= Conflict("A document with this name exists already.", code="name_taken").to_json()
         return jsonify(body), 409
+    # An error body as every 4xx has (CONTRACT.md), with each rejected file's reason beside it.
+    body |= BadRequest("None of the files could be stored: see each one's reason.", code="files_rejected").to_json()
     return jsonify(body), 400
 
 
@@ -191,9 +194,7 @@ def feedback() -> tuple[Response, int]:
     votes together with questions, so neither can flood the server.
     """
     limit_rate()
-    vote = validate_vote(json_body())
-    if isinstance(vote, str):
-        raise BadRequest(vote, code="invalid_feedback")
+    vote = parse_feedback(json_body()).model_dump()
     return jsonify({"id": FeedbackStore(_settings().feedback_path).add(vote)}), 201
 
 

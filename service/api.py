@@ -12,25 +12,18 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, send_file, stream_with_context
 
-from ingest.doctype import DOC_TYPES
 from ingest.manifest import load as load_manifest
 from service import metrics
-from service.asking import DEFAULT_K, MAX_K, AskResult, Kazde
+from service.asking import AskResult, Kazde
+from service.contract import parse_ask
 from service.errors import BadRequest, KazdeError, NotFound, RateLimited
 from service.openapi import OPENAPI
-from service.retrieval import FILTER_KEYS
 from vectorstore import StoreError
 
 bp = Blueprint("api", __name__)
 _JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
-MAX_HISTORY = 20
-MAX_TURN_CHARS = 8000  # one history turn: a question, or an answer with its quotes
-MAX_FILTER_VALUES = 100  # per list filter; an index holds far fewer languages and types, and a page asks for few ids
-MAX_FILTER_CHARS = 300  # per value
-YEARS = (0, 9999)  # the years a filter may name
 MAX_JSON_DEPTH = 32  # no request of this API nests deeper than 4
 
 
@@ -73,88 +66,6 @@ def _nesting(raw: bytes) -> int:
     return deepest
 
 
-def validate_ask(body: dict[str, Any]) -> tuple[str, int, dict[str, Any] | None, list[dict[str, str]]]:
-    """The question, k, filters and history of an /api/ask body, or a 400 that says what is wrong."""
-    question = body.get("question")
-    if not isinstance(question, str) or not question.strip():
-        raise BadRequest("'question' must be a non-empty string.", code="empty_question")
-    question = question.strip()
-    if len(question) > MAX_QUESTION_CHARS:
-        raise BadRequest(
-            f"'question' is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}.",
-            code="question_too_long",
-        )
-    k = body.get("k", DEFAULT_K)
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-        raise BadRequest(f"'k' must be a whole number from 1 to {MAX_K}.", code="invalid_k")
-    return question, k, _validate_filters(body.get("filters")), _validate_history(body.get("history"))
-
-
-def _validate_filters(filters: Any) -> dict[str, Any] | None:
-    if filters is None:
-        return None
-    if not isinstance(filters, dict):
-        raise BadRequest("'filters' must be an object.", code="invalid_filters")
-    unknown = sorted(set(filters) - set(FILTER_KEYS))
-    if unknown:
-        raise BadRequest(
-            f"Unknown filter {', '.join(map(repr, unknown))}; known filters: {', '.join(FILTER_KEYS)}.",
-            code="unknown_filter",
-        )
-    for key in ("language", "doc_id", "doc_type"):
-        value = filters.get(key)
-        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
-            raise BadRequest(f"Filter '{key}' must be a list of strings.", code="invalid_filters")
-        if value is not None and (len(value) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_CHARS for v in value)):
-            raise BadRequest(
-                f"Filter '{key}' takes at most {MAX_FILTER_VALUES} values of at most {MAX_FILTER_CHARS} characters.",
-                code="invalid_filters",
-            )
-    bad_types = sorted(set(filters.get("doc_type") or []) - set(DOC_TYPES))
-    if bad_types:
-        raise BadRequest(
-            f"Unknown document type {', '.join(map(repr, bad_types))}; types: {', '.join(DOC_TYPES)}.",
-            code="invalid_filters",
-        )
-    for key in ("year_from", "year_to"):
-        value = filters.get(key)
-        if value is not None and (
-            not isinstance(value, int) or isinstance(value, bool) or not YEARS[0] <= value <= YEARS[1]
-        ):
-            raise BadRequest(
-                f"Filter '{key}' must be a year, a whole number from {YEARS[0]} to {YEARS[1]}.", code="invalid_filters"
-            )
-    if (
-        filters.get("year_from") is not None
-        and filters.get("year_to") is not None
-        and filters["year_from"] > filters["year_to"]
-    ):
-        raise BadRequest("'year_from' must not be after 'year_to'.", code="invalid_filters")
-    return filters
-
-
-def _validate_history(history: Any) -> list[dict[str, str]]:
-    if history is None:
-        return []
-    if not isinstance(history, list) or len(history) > MAX_HISTORY:
-        raise BadRequest(f"'history' must be a list of at most {MAX_HISTORY} turns.", code="invalid_history")
-    for turn in history:
-        if (
-            not isinstance(turn, dict)
-            or turn.get("role") not in ("user", "assistant")
-            or not isinstance(turn.get("content"), str)
-        ):
-            raise BadRequest(
-                'Each turn of \'history\' must be {"role": "user"|"assistant", "content": str}.',
-                code="invalid_history",
-            )
-        if len(turn["content"]) > MAX_TURN_CHARS:
-            raise BadRequest(
-                f"Each turn of 'history' is limited to {MAX_TURN_CHARS} characters.", code="invalid_history"
-            )
-    return history
-
-
 def limit_rate() -> None:
     """Count this request against the client's KAZDE_RATE_LIMIT (429 over it)."""
     limiter = current_app.extensions.get("kazde_rate_limiter")
@@ -175,8 +86,8 @@ def _record(result: AskResult) -> None:
 def ask() -> Response:
     """Answer a question with cited passages."""
     limit_rate()
-    question, k, filters, history = validate_ask(json_body())
-    result = kazde().ask(question, k=k, filters=filters, history=history)
+    asked = parse_ask(json_body())
+    result = kazde().ask(asked.question, k=asked.k, filters=asked.filters_dict(), history=asked.history_list())
     _record(result)
     return jsonify(result.to_json())
 
@@ -189,7 +100,8 @@ def ask_stream() -> Response:
     4xx/5xx responses; a failure after that arrives as an `error` event.
     """
     limit_rate()
-    question, k, filters, history = validate_ask(json_body())
+    asked = parse_ask(json_body())
+    question, k, filters, history = asked.question, asked.k, asked.filters_dict(), asked.history_list()
     service = kazde()
     service.store()  # a missing or unreachable index is a 503 here, before any event
     service.check_query(question)  # and so is a question too long to encode

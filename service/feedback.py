@@ -16,14 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-RATINGS = ("up", "down")
-# A vote is open to every user of the page, unauthenticated: each field is capped near what an answer holds,
-# so one vote stays a few KB (the request body itself is capped at MAX_BODY_BYTES).
-MAX_QUESTION_CHARS = 2000  # as /api/ask
-MAX_ANSWER_CHARS = 6000
-MAX_QUOTE_CHARS = 1000
-MAX_DOC_ID_CHARS = 300
-MAX_CITATIONS = 20
+# A vote is open to every user of the page, unauthenticated: its fields are capped by the contract
+# (service/contract.py, FeedbackRequest) and the request body itself at MAX_BODY_BYTES.
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -74,39 +68,3 @@ class FeedbackStore:
             if not up:
                 row["review"] = True
             yield json.dumps(row, ensure_ascii=False) + "\n"
-
-
-def validate_vote(body: dict[str, Any]) -> dict[str, Any] | str:
-    """The vote to store, or what is wrong with the request."""
-    rating = body.get("rating")
-    if rating not in RATINGS:
-        return "rating must be 'up' or 'down'"
-    question = body.get("question")
-    if not isinstance(question, str) or not question.strip():
-        return "question must be a non-empty string"
-    answer = body.get("answer", "")
-    query = body.get("query", "")
-    if not isinstance(answer, str) or not isinstance(query, str):
-        return "answer and query must be strings"
-    if max(len(question), len(query)) > MAX_QUESTION_CHARS or len(answer) > MAX_ANSWER_CHARS:
-        return f"question and query are limited to {MAX_QUESTION_CHARS} characters, answer to {MAX_ANSWER_CHARS}"
-    raw = body.get("citations", [])
-    if not isinstance(raw, list) or len(raw) > MAX_CITATIONS:
-        return f"citations must be a list of at most {MAX_CITATIONS} objects"
-    citations = []
-    for c in raw:
-        if not isinstance(c, dict) or not isinstance(c.get("doc_id"), str):
-            return "each citation needs a doc_id"
-        quote = c.get("quote", "")
-        if len(c["doc_id"]) > MAX_DOC_ID_CHARS or (isinstance(quote, str) and len(quote) > MAX_QUOTE_CHARS):
-            return f"a citation's doc_id is limited to {MAX_DOC_ID_CHARS} characters, its quote to {MAX_QUOTE_CHARS}"
-        page = c.get("page")
-        citations.append(
-            {
-                "n": c.get("n") if isinstance(c.get("n"), int) and not isinstance(c.get("n"), bool) else None,
-                "doc_id": c["doc_id"],
-                "page": page if isinstance(page, int) and not isinstance(page, bool) else None,
-                "quote": quote if isinstance(quote, str) else "",
-            }
-        )
-    return {"rating": rating, "question": question, "answer": answer, "query": query, "citations": citations}

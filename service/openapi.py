@@ -1,124 +1,55 @@
-"""The OpenAPI 3.1 document served at /openapi.json."""
+"""The OpenAPI 3.1 document served at /openapi.json: paths written here, every body from service/contract.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-_ERROR = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+from pydantic.json_schema import models_json_schema
+
+from service import contract
+
+# Every body of the API, from the contract's models: requests as they are validated, responses as they are sent.
+_MODELS = {
+    "AskRequest": (contract.AskRequest, "validation"),
+    "FeedbackRequest": (contract.FeedbackRequest, "validation"),
+    "AskResponse": (contract.AskResponse, "serialization"),
+    "Error": (contract.ErrorBody, "serialization"),
+    "Health": (contract.Health, "serialization"),
+    "Documents": (contract.Documents, "serialization"),
+    "Uploaded": (contract.Uploaded, "serialization"),
+    "JobAccepted": (contract.JobAccepted, "serialization"),
+    "Job": (contract.Job, "serialization"),
+    "FeedbackStored": (contract.FeedbackStored, "serialization"),
 }
+_REFS, _SCHEMAS = models_json_schema(list(_MODELS.values()), ref_template="#/components/schemas/{model}")
+
+
+def _schema(name: str) -> dict[str, Any]:
+    """A reference to one of the contract's models (its schema lives under components/schemas)."""
+    return _REFS[_MODELS[name]]
+
+
+_ERROR = _schema("Error")
 _ERRORS = {
     "400": {"description": "Bad request", "content": {"application/json": {"schema": _ERROR}}},
     "503": {"description": "Index missing or unreachable", "content": {"application/json": {"schema": _ERROR}}},
     "429": {"description": "Over KAZDE_RATE_LIMIT", "content": {"application/json": {"schema": _ERROR}}},
 }
-_STRINGS = {"type": "array", "items": {"type": "string"}}
 _ADMIN = [{"adminToken": []}]
 _WRITE_ERRORS = {
     "400": _ERRORS["400"],
     "401": {"description": "No admin token sent", "content": {"application/json": {"schema": _ERROR}}},
     "403": {"description": "Wrong token, or writes disabled", "content": {"application/json": {"schema": _ERROR}}},
 }
-_FEEDBACK = {
+_ASK_REQUEST = _schema("AskRequest")
+_ASK_RESPONSE = _schema("AskResponse")
+_FEEDBACK = _schema("FeedbackRequest")
+# One Server-Sent Event of /api/ask/stream (its `data` is JSON: {"text"} for a token, an AskResponse for the
+# final event, an Error for an error event).
+_SSE_EVENT = {
     "type": "object",
-    "required": ["rating", "question"],
-    "properties": {
-        "rating": {"enum": ["up", "down"]},
-        "question": {"type": "string", "minLength": 1, "maxLength": 20000},
-        "answer": {"type": "string", "maxLength": 20000},
-        "query": {"type": "string", "maxLength": 20000},
-        "citations": {
-            "type": "array",
-            "maxItems": 50,
-            "items": {
-                "type": "object",
-                "required": ["doc_id"],
-                "properties": {
-                    "n": {"type": "integer"},
-                    "doc_id": {"type": "string"},
-                    "page": {"type": ["integer", "null"]},
-                    "quote": {"type": "string"},
-                },
-            },
-        },
-    },
-}
-_CITATION = {
-    "type": "object",
-    "required": ["n", "doc_id", "title", "page", "source", "quote"],
-    "properties": {
-        "n": {"type": "integer"},
-        "doc_id": {"type": "string"},
-        "title": {"type": "string"},
-        "page": {"type": ["integer", "null"]},
-        "source": {"type": ["string", "null"]},
-        "quote": {"type": "string"},
-        "passage": {"type": "integer"},
-    },
-}
-_PASSAGE = {
-    "type": "object",
-    "required": ["doc_id", "title", "page", "text", "score"],
-    "properties": {
-        "doc_id": {"type": "string"},
-        "title": {"type": "string"},
-        "page": {"type": ["integer", "null"]},
-        "source": {"type": ["string", "null"]},
-        "language": {"type": "string"},
-        "text": {"type": "string"},
-        "score": {"type": "number"},
-    },
-}
-_ASK_REQUEST = {
-    "type": "object",
-    "required": ["question"],
-    "properties": {
-        "question": {"type": "string", "minLength": 1, "maxLength": 2000},
-        "k": {"type": "integer", "minimum": 1, "maximum": 20},
-        "history": {
-            "type": "array",
-            "maxItems": 20,
-            "items": {
-                "type": "object",
-                "required": ["role", "content"],
-                "properties": {"role": {"enum": ["user", "assistant"]}, "content": {"type": "string"}},
-            },
-        },
-        "filters": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "language": _STRINGS,
-                "doc_id": _STRINGS,
-                "doc_type": _STRINGS,
-                "year_from": {"type": "integer"},
-                "year_to": {"type": "integer"},
-            },
-        },
-    },
-}
-_ASK_RESPONSE = {
-    "type": "object",
-    "required": ["answer", "abstained", "query", "citations", "passages"],
-    "properties": {
-        "answer": {"type": "string"},
-        "abstained": {"type": "boolean"},
-        "verbatim": {
-            "type": "boolean",
-            "description": "The answer is quotes from the documents with [n] markers: show it as text, not Markdown.",
-        },
-        "query": {"type": "string"},
-        "language": {"type": "string"},
-        "notice": {"type": "string"},
-        "citation_check": {
-            "type": "object",
-            "properties": {k: {"type": "integer"} for k in ("checked", "kept", "recited", "dropped")},
-        },
-        "citations": {"type": "array", "items": _CITATION},
-        "passages": {"type": "array", "items": _PASSAGE},
-    },
+    "required": ["event", "data"],
+    "properties": {"event": {"enum": ["token", "final", "error"]}, "data": {"type": "string"}},
 }
 
 
@@ -128,7 +59,10 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
-    "components": {"securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}}},
+    "components": {
+        "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}},
+        "schemas": _SCHEMAS.get("$defs", {}),
+    },
     "info": {"title": "Kazde", "version": "0.1.0", "description": "Cited answers from Kazakh-German sources."},
     "paths": {
         "/api/ask": {
@@ -147,7 +81,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {
                         "description": "An event stream",
-                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        "content": {"text/event-stream": {"schema": _SSE_EVENT}},
                     },
                     **_ERRORS,
                 },
@@ -156,13 +90,13 @@ OPENAPI: dict[str, Any] = {
         "/healthz": {
             "get": {
                 "summary": "Whether the index can be queried",
-                "responses": {"200": _json({"type": "object", "required": ["status"]}), "503": _ERRORS["503"]},
+                "responses": {"200": _json(_schema("Health")), "503": _ERRORS["503"]},
             }
         },
         "/api/documents": {
             "get": {
                 "summary": "Every known document and its status; whether write actions are enabled",
-                "responses": {"200": _json({"type": "object", "required": ["documents", "writes_enabled"]})},
+                "responses": {"200": _json(_schema("Documents"))},
             },
             "post": {
                 "summary": "Upload files (PDF, txt, md, html) for indexing; ?reindex=1 starts a reindex too",
@@ -185,7 +119,7 @@ OPENAPI: dict[str, Any] = {
                     },
                 },
                 "responses": {
-                    "201": _json({"type": "object", "required": ["saved", "rejected"]}),
+                    "201": _json(_schema("Uploaded")),
                     **_WRITE_ERRORS,
                     "409": {
                         "description": "Every file's name is taken: by another folder's document, by an upload"
@@ -203,7 +137,7 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "Reindex the index's sources and the uploads in the background",
                 "security": _ADMIN,
-                "responses": {"202": _json({"type": "object", "required": ["job_id"]}), **_WRITE_ERRORS},
+                "responses": {"202": _json(_schema("JobAccepted")), **_WRITE_ERRORS},
             }
         },
         "/api/jobs/{job_id}": {
@@ -211,7 +145,7 @@ OPENAPI: dict[str, Any] = {
                 "summary": "A reindex job's state, progress and summary",
                 "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {
-                    "200": _json({"type": "object", "required": ["state", "progress", "summary"]}),
+                    "200": _json(_schema("Job")),
                     "404": {"description": "Unknown job", "content": {"application/json": {"schema": _ERROR}}},
                 },
             }
@@ -221,7 +155,7 @@ OPENAPI: dict[str, Any] = {
                 "summary": "A thumbs up or down on an answer, stored with its question, answer and citations",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _FEEDBACK}}},
                 "responses": {
-                    "201": _json({"type": "object", "required": ["id"]}),
+                    "201": _json(_schema("FeedbackStored")),
                     "400": _ERRORS["400"],
                     "413": {"description": "A body over 64 KiB", "content": {"application/json": {"schema": _ERROR}}},
                     "429": _ERRORS["429"],

@@ -45,9 +45,11 @@ def test_every_real_world_pdf_is_accounted_for_and_the_service_stays_up(run) -> 
     assert d["service_errors"] == 0 and d["service_requests"] > 0, d
 
 
-def test_schemathesis_finds_no_server_error(run) -> None:
+def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(run) -> None:
     e = run["e_schemathesis"]
     assert e["server_errors"] == 0, e["output_tail"]
+    assert "response_schema_conformance" in e["checks"] and "status_code_conformance" in e["checks"]
+    assert e["exit_code"] == 0, e["output_tail"]  # every status documented, every body matching its schema
 
 
 def test_a_stopped_chroma_server_is_a_503_and_the_service_recovers_without_a_restart(run) -> None:
