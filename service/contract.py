@@ -268,18 +268,18 @@ def _bad_ask(exc: ValidationError) -> BadRequest:
     errors = sorted(exc.errors(), key=lambda e: list(AskRequest.model_fields).index(str(e["loc"][0])))
     err = errors[0]
     field = str(err["loc"][0])
-    if err["type"] in ("empty_question", "invalid_filters"):
-        return BadRequest(err["msg"], code=err["type"])
-    if field == "question" and err["type"] == "string_too_long":  # over the limit once stripped
-        length = len(str(err["input"]))
-        message = f"'question' is {length} characters long; the limit is {MAX_QUESTION_CHARS}."
-        return BadRequest(message, code="question_too_long")
     unknown = sorted({str(e["loc"][1]) for e in errors if e["loc"][0] == "filters" and e["type"] == "extra_forbidden"})
     if field == "filters" and unknown:  # an unknown filter is named first, as it is the likelier mistake
         return BadRequest(
             f"Unknown filter {', '.join(map(repr, unknown))}; known filters: {', '.join(FILTER_KEYS)}.",
             code="unknown_filter",
         )
+    if err["type"] in ("empty_question", "invalid_filters"):
+        return BadRequest(err["msg"], code=err["type"])
+    if field == "question" and err["type"] == "string_too_long":  # over the limit once stripped
+        length = len(str(err["input"]))
+        message = f"'question' is {length} characters long; the limit is {MAX_QUESTION_CHARS}."
+        return BadRequest(message, code="question_too_long")
     messages = {
         "question": "'question' must be a non-empty string.",
         "k": f"'k' must be a whole number from 1 to {MAX_K}.",

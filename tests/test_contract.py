@@ -143,6 +143,7 @@ def test_a_response_with_a_field_the_document_omits_is_caught(document: dict[str
         ({"question": "q", "k": 0, "filters": {"country": []}}, "invalid_k"),
         ({"question": "q", "filters": {"language": "de", "country": []}}, "unknown_filter"),
         ({"question": "q", "filters": {"year_from": 2001, "year_to": 2000}}, "invalid_filters"),
+        ({"question": "q", "filters": {"year_from": 2001, "year_to": 2000, "country": []}}, "unknown_filter"),
         ({"question": "q", "filters": {"year_from": True}}, "invalid_filters"),
         (
             {"question": "q", "history": [{"role": "user", "content": "x" * (contract.MAX_TURN_CHARS + 1)}]},

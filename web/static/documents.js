@@ -3,7 +3,7 @@
 // The token is kept for this tab only (sessionStorage) and sent in the Authorization header, never as a
 // cookie. All text is set with textContent.
 
-import { h } from "./dom.js";
+import { $, h } from "./dom.js";
 import { t } from "./locale.js";
 
 const TOKEN_KEY = "kazde.adminToken";
@@ -11,7 +11,6 @@ const POLL_MS = 400;
 
 /** Wire the documents dialog; `onIndexChanged` runs after an upload or reindex has changed the index. */
 function mount({ onIndexChanged }) {
-  const $ = (id) => document.getElementById(id);
   const ui = {
     dialog: $("documents-dialog"),
     open: $("open-documents"),

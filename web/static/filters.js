@@ -3,7 +3,7 @@
 // are set, or says inline why the year range is wrong so that nothing is sent. Options are built with
 // createElement and textContent only.
 
-import { LANG_CODE, h } from "./dom.js";
+import { $, LANG_CODE, h } from "./dom.js";
 import { ENDONYMS } from "./i18n.js";
 import { t, uiLang } from "./locale.js";
 
@@ -14,7 +14,6 @@ const LANGUAGES = ["en", "de", "ru", "kk"]; // offered first, in this order; any
 
 /** Wire the filter panel of the page: read(), describe() and setDocuments() for the chat. */
 function mount() {
-  const $ = (id) => document.getElementById(id);
   const ui = {
     toggle: $("filters-toggle"),
     panel: $("filters-panel"),
