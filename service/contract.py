@@ -1,8 +1,8 @@
 """The HTTP API's contract, written once: pydantic models of every request and response body.
 
-Requests are validated by these models (`parse`), and a failure becomes the stable error code of the field
-that failed (../shared/CONTRACT.md: `{"error": code, "message": text}`); /openapi.json is generated from the
-same models (service/openapi.py), so the limits in the document are the limits the service applies.
+Requests are validated by these models (`parse_ask`, `parse_feedback`), and a failure becomes the stable error
+code of the field that failed (../shared/CONTRACT.md: `{"error": code, "message": text}`); /openapi.json is
+generated from the same models (service/openapi.py), so the limits in the document are the limits the service applies.
 Response models describe what the routes send (they allow more fields than they name, so that adding one is
 not a break); tests and schemathesis check real responses against them.
 """
@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ingest.doctype import DOC_TYPES
@@ -32,9 +41,8 @@ MAX_DOC_ID_CHARS = 300
 MAX_CITATIONS = 20
 
 
-def _fail(code: str, message: str) -> PydanticCustomError:
-    """A validation failure that carries its API error code (the error's type) and message."""
-    return PydanticCustomError(code, message)
+EMPTY_QUESTION = "'question' must be a non-empty string."
+# A validator's own failure is a PydanticCustomError whose type is the API's error code.
 
 
 # ---- requests ----
@@ -58,10 +66,10 @@ class Filters(BaseModel):
 
     @field_validator("year_to")
     @classmethod
-    def _ordered(cls, year_to: int | None, info: Any) -> int | None:
+    def _ordered(cls, year_to: int | None, info: ValidationInfo) -> int | None:
         year_from = info.data.get("year_from")
         if year_to is not None and year_from is not None and year_from > year_to:
-            raise _fail("invalid_filters", "'year_from' must not be after 'year_to'.")
+            raise PydanticCustomError("invalid_filters", "'year_from' must not be after 'year_to'.")
         return year_to
 
 
@@ -89,7 +97,7 @@ class AskRequest(BaseModel):
     @classmethod
     def _question(cls, value: Any) -> Any:
         if not isinstance(value, str) or not value.strip():
-            raise _fail("empty_question", "'question' must be a non-empty string.")
+            raise PydanticCustomError("empty_question", EMPTY_QUESTION)
         return value.strip()
 
     @field_validator("history", mode="before")
@@ -102,6 +110,7 @@ class AskRequest(BaseModel):
         return None if self.filters is None else self.filters.model_dump(exclude_unset=True)
 
     def history_list(self) -> list[dict[str, str]]:
+        """The turns as the follow-up rewriting takes them."""
         return [t.model_dump() for t in self.history]
 
 
@@ -217,12 +226,6 @@ class Documents(_Open):
     writes_enabled: bool
 
 
-class Rejected(_Open):
-    name: str
-    error: str
-    message: str
-
-
 class Uploaded(_Open):
     saved: list[Any]
     rejected: list[Any]
@@ -245,14 +248,6 @@ class FeedbackStored(_Open):
 
 
 # ---- validation ----
-
-# The code a field's failure gets when its validator did not name one.
-_FIELD_CODES = {
-    "question": "empty_question",
-    "k": "invalid_k",
-    "filters": "invalid_filters",
-    "history": "invalid_history",
-}
 
 
 def parse_ask(body: dict[str, Any]) -> AskRequest:
@@ -280,14 +275,17 @@ def _bad_ask(exc: ValidationError) -> BadRequest:
         length = len(str(err["input"]))
         message = f"'question' is {length} characters long; the limit is {MAX_QUESTION_CHARS}."
         return BadRequest(message, code="question_too_long")
-    messages = {
-        "question": "'question' must be a non-empty string.",
-        "k": f"'k' must be a whole number from 1 to {MAX_K}.",
-        "filters": _filter_message(err),
-        "history": f"'history' must be a list of at most {MAX_HISTORY} turns, each "
-        f'{{"role": "user"|"assistant", "content": str}} of at most {MAX_TURN_CHARS} characters.',
-    }
-    return BadRequest(messages.get(field, err["msg"]), code=_FIELD_CODES.get(field, "bad_request"))
+    if field == "k":
+        return BadRequest(f"'k' must be a whole number from 1 to {MAX_K}.", code="invalid_k")
+    if field == "filters":
+        return BadRequest(_filter_message(err), code="invalid_filters")
+    if field == "history":
+        message = (
+            f"'history' must be a list of at most {MAX_HISTORY} turns, each "
+            f'{{"role": "user"|"assistant", "content": str}} of at most {MAX_TURN_CHARS} characters.'
+        )
+        return BadRequest(message, code="invalid_history")
+    return BadRequest(EMPTY_QUESTION, code="empty_question")  # missing, or not a string
 
 
 def _filter_message(err: Any) -> str:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from vectorstore import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL, StoreLocation
@@ -66,7 +65,6 @@ class Settings(BaseSettings):
         env_ignore_empty=True,  # KAZDE_X= (set but empty) means the default, as unset does
         validate_by_name=True,
         validate_by_alias=True,
-        validate_default=False,
     )
 
     data_dir: Path = Field(
@@ -170,7 +168,7 @@ class Settings(BaseSettings):
 
     @field_validator("embedding_model", "sentence_model", mode="after")
     @classmethod
-    def _named(cls, value: str, info: Any) -> str:
+    def _named(cls, value: str, info: ValidationInfo) -> str:
         # Blank means the default, from the environment and from code alike.
         return value or cls.model_fields[info.field_name].default
 
@@ -192,11 +190,13 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from KAZDE_* variables (os.environ unless given); SettingsError names the bad one."""
-        with _reading(os.environ if env is None else env):
-            try:
-                return cls()
-            except ValidationError as exc:
-                raise SettingsError(_explain(exc)) from None
+        token = _ENVIRONMENT.set(os.environ if env is None else env)
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
+        finally:
+            _ENVIRONMENT.reset(token)
 
     @property
     def store_location(self) -> StoreLocation:
@@ -255,15 +255,6 @@ class _MappingSource(EnvSettingsSource):
         return {k.lower(): v for k, v in self._mapping.items() if v != ""}
 
 
-@contextmanager
-def _reading(env: Mapping[str, str]) -> Iterator[None]:
-    token = _ENVIRONMENT.set(env)
-    try:
-        yield
-    finally:
-        _ENVIRONMENT.reset(token)
-
-
 def env_name(field: str) -> str:
     """The variable that sets a field: its alias, else KAZDE_ + its name in capitals."""
     info = Settings.model_fields[field]
@@ -275,7 +266,7 @@ def _explain(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = str(err["loc"][0]) if err["loc"] else "settings"
-        name = loc if loc.startswith(PREFIX) or loc not in Settings.model_fields else env_name(loc)
+        name = env_name(loc) if loc in Settings.model_fields else loc  # an aliased field's loc is its variable
         msg = err["msg"][:1].lower() + err["msg"][1:]
         parts.append(f"{name}: {msg}, not {err['input']!r}")
     return "; ".join(parts)

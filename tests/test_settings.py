@@ -125,9 +125,10 @@ def test_code_given_settings_take_only_what_they_are_given(monkeypatch, tmp_path
 def test_model_threads_reach_the_embedders(tmp_path: Path) -> None:
     from service.index import sentence_index
     from vectorstore import make_embedder, make_sentence_embedder
+    from vectorstore.embeddings import DEFAULT_THREADS
 
     assert make_embedder(threads=1)[0].threads == 1
-    assert make_embedder()[0].threads == 2
+    assert make_embedder()[0].threads == DEFAULT_THREADS
     one = Settings(data_dir=tmp_path, models_folder=tmp_path / "models", model_threads=1)
     assert sentence_index(one).embedder.threads == 1
     with pytest.raises(ValueError, match="models folder"):
