@@ -60,15 +60,15 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 models: venv ## Build e5's serving graph into the models folder now (else built on first use, about 10 s); prints its path
-	@$(PY) -c "from service.settings import Settings; from vectorstore.e5engine import ensure_onnx; print(ensure_onnx(Settings.from_env().models_dir))"
+	@$(PY) -c "from service.settings import Settings; from vectorstore import ensure_onnx; print(ensure_onnx(Settings.from_env().models_dir))"
 
-reader: venv ## Retrain the reader (service/reader.json): XQuAD/KazQAD train splits, calibrated on the question set (~35 min)
+reader: venv ## Retrain the reader (service/qa/reader.json): XQuAD/KazQAD train splits, calibrated on the question set (~35 min)
 	$(PY) bench/reader.py collect
 	$(PY) bench/reader.py train
 	$(PY) bench/reader.py calibrate
 
 local-llm: $(LLM_STAMP) ## llama-cpp-python plus the local model (MODEL=1.5b or 0.5b), sha256-checked; prints its path last
-	@$(PY) -m service.local_model $(MODEL)
+	@$(PY) -m service.tools.local_model $(MODEL)
 
 ingest: venv ## Index the bundled corpus (incremental)
 	$(KAZDE) ingest
@@ -79,7 +79,7 @@ run: venv ## Index the bundled corpus if needed, then serve the web chat on http
 	KAZDE_RATE_LIMIT="$${KAZDE_RATE_LIMIT:-60}" $(KAZDE) serve
 
 serve-prod: venv ## Production topology on loopback: a Chroma server, an ingest, gunicorn workers (KAZDE_PORT)
-	$(PY) -m service.prod
+	$(PY) -m service.tools.prod
 
 reliability: venv ## The full reliability suite (load, reindex under load, kill -9, real PDFs, schemathesis, Chroma restart) -> docs/reliability.md
 	$(PY) -m reliability
@@ -98,7 +98,7 @@ browser-deps: ## Chromium and its driver for the browser tests (apt-get when roo
 
 test: venv browser-deps $(LLM_STAMP) ## The whole suite, every tier (the real-LLM tier with the 0.5B model)
 	@git status --porcelain > $(VENV)/.status-before 2>/dev/null || true
-	KAZDE_TEST_LLM_MODEL_PATH="$$($(PY) -m service.local_model 0.5b | tail -n 1)" $(PYTEST) -q
+	KAZDE_TEST_LLM_MODEL_PATH="$$($(PY) -m service.tools.local_model 0.5b | tail -n 1)" $(PYTEST) -q
 	@# Tests write under temp folders only: the checkout is as it was (git status before and after).
 	@git status --porcelain 2>/dev/null | diff -u $(VENV)/.status-before - >&2 \
 	  || { echo "kazde: make test changed the checkout (diff of git status above)" >&2; exit 1; }

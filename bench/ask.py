@@ -32,8 +32,7 @@ def _kazde(tmp: Path, questions: list[dict]) -> dict[str, dict]:
 
     from ingest import run
     from service import create_app
-    from service.evaluation import gold_filter
-    from service.index import open_index
+    from service.qa import gold_filter, open_index
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
 
@@ -82,7 +81,7 @@ def _kazde(tmp: Path, questions: list[dict]) -> dict[str, dict]:
 
 
 def _summary(rows: list[dict]) -> dict:
-    from service.evaluation import summarise
+    from service.qa import summarise
 
     by_lang = {lang: summarise([r for r in rows if r["lang"] == lang]) for lang in sorted({r["lang"] for r in rows})}
     by_fold = {fold: summarise([r for r in rows if r["fold"] == fold]) for fold in sorted({r["fold"] for r in rows})}
@@ -93,7 +92,7 @@ def _summary(rows: list[dict]) -> dict:
 
 
 def _row(q: dict, body: dict, seconds: float) -> dict:
-    from service.evaluation import RANK_DEPTH, _norm
+    from service.qa import RANK_DEPTH, normalise_answer
 
     gold = set(q["gold_docs"])
     docs = [p["doc_id"] for p in body["passages"]]
@@ -108,7 +107,8 @@ def _row(q: dict, body: dict, seconds: float) -> dict:
         "rr@10": 0.0 if first is None else 1 / (first + 1),
         "citations": len(body["citations"]),
         "gold_citations": sum(c["doc_id"] in gold for c in body["citations"]),
-        "contains": not body["abstained"] and any(_norm(a) in _norm(body["answer"]) for a in q["answers"]),
+        "contains": not body["abstained"]
+        and any(normalise_answer(a) in normalise_answer(body["answer"]) for a in q["answers"]),
         "ms": seconds * 1000,
     }
 
@@ -126,7 +126,7 @@ SPLIT_METRICS = (
 
 def _split_table(label: str, groups: dict[str, dict]) -> str:
     """One row per group (a language, a fold) of the same run, every rate with its count and interval."""
-    from service.evaluation import shown
+    from service.qa import shown
 
     return table(
         [label, "n", *SPLIT_METRICS], [[g, m["n"], *(shown(m, k) for k in SPLIT_METRICS)] for g, m in groups.items()]
@@ -180,11 +180,8 @@ def _sweep(tmp: Path, questions: list[dict]) -> list[list[object]]:
 
     import numpy as np
 
-    from service.answering.extractive import confidence
-    from service.asking import Kazde
-    from service.coverage import unmentioned_names
+    from service.qa import DEFAULT_TUNING, Kazde, confidence, unmentioned_names
     from service.settings import Settings
-    from service.tuning import DEFAULT_TUNING
 
     kazde = Kazde(Settings(data_dir=tmp / "kazde"), dataclasses.replace(DEFAULT_TUNING, abstain_below=float("-inf")))
     scored = []
@@ -216,10 +213,8 @@ def _second_embedder(tmp: Path, questions: list[dict]) -> list[list[object]]:
     """Retrieval and citation figures with and without the second embedder's sentence vectors (same index)."""
     import dataclasses
 
-    from service.asking import Kazde
-    from service.evaluation import score_one, summarise
+    from service.qa import DEFAULT_TUNING, Kazde, score_one, summarise
     from service.settings import Settings
-    from service.tuning import DEFAULT_TUNING
 
     settings = Settings(data_dir=tmp / "kazde")
     never_abstain = dataclasses.replace(DEFAULT_TUNING, abstain_below=float("-inf"))
@@ -240,10 +235,8 @@ def _language_pairs(tmp: Path, questions: list[dict]) -> list[list[object]]:
     """Figures for several shares of the cross-lingual gap (Tuning.w_pair), same index."""
     import dataclasses
 
-    from service.asking import Kazde
-    from service.evaluation import score_one, shown, summarise
+    from service.qa import DEFAULT_TUNING, Kazde, score_one, shown, summarise
     from service.settings import Settings
-    from service.tuning import DEFAULT_TUNING
 
     rows: list[list[object]] = []
     for share in (0.0, 0.25, 0.5, 0.75, 1.0):
@@ -268,7 +261,7 @@ def main() -> None:
         pairs = _language_pairs(tmp, questions)
         base = _baseline(tmp, questions)
     # Every metric of `kazde eval`, in its order, but the counts.
-    from service.evaluation import shown
+    from service.qa import shown
 
     skip = ("n", "answerable", "by_lang", "by_fold", "by_test_lang", "counts", "intervals")
     rows = [[k, shown(ours, k), shown(read, k), _plain(base.get(k, "–"))] for k in ours if k not in skip]

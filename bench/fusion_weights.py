@@ -34,7 +34,7 @@ SAMPLE = 300
 def _questions_store(tmp: Path):
     """The bundled corpus indexed as the service indexes it (both embedders, the keyword index)."""
     from ingest import run
-    from service.index import open_index
+    from service.qa import open_index
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
 
@@ -55,10 +55,8 @@ def _questions_store(tmp: Path):
 
 def main() -> None:
     """Grid over the weights; print and record the table."""
-    from ingest.language import detect_language
-    from service.ranking import SentenceScorer
-    from service.retrieval import retrieve
-    from service.tuning import DEFAULT_TUNING
+    from ingest.text import detect_language
+    from service.qa import DEFAULT_TUNING, SentenceScorer, retrieve
 
     rng = random.Random(7)
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data" / "questions.jsonl"

@@ -29,8 +29,7 @@ KEPT = ROOT / ".kazde" / "bench" / "generative-replies.pkl"  # what the last run
 
 
 def _run(kazde, questions: list[dict]) -> tuple[list[dict], list[tuple]]:
-    from service.asking import AskResult
-    from service.evaluation import score_one
+    from service.qa import AskResult, score_one
 
     rows, kept = [], []
     for q in questions:
@@ -54,7 +53,7 @@ def _run(kazde, questions: list[dict]) -> tuple[list[dict], list[tuple]]:
 def _figures(rows: list[dict]) -> dict:
     import numpy as np
 
-    from service.evaluation import summarise
+    from service.qa import summarise
 
     m = summarise(rows)
     checks = [r["check"] for r in rows if r["check"]]
@@ -77,10 +76,9 @@ def _figures(rows: list[dict]) -> dict:
 
 def main() -> None:
     from ingest import run
-    from service.asking import Kazde
-    from service.index import open_index
-    from service.local_model import MODELS, assemble, default_dir
+    from service.qa import Kazde, open_index
     from service.settings import Settings
+    from service.tools import MODELS, assemble, default_dir
     from vectorstore import DEFAULT_EMBEDDER
 
     model_path = sys.argv[1] if len(sys.argv) > 1 else str(assemble(MODELS["1.5b"], default_dir()))
@@ -152,9 +150,7 @@ def _keep(replies: list[tuple]) -> None:
 
 def _replayed(label: str, answerer, replies: list[tuple], rows: list[dict], tuning):
     """The kept replies checked again under another tuning (support threshold, answer window): one table row."""
-    from service.answering.citations import CitationChecker
-    from service.answering.generative import GenerativeAnswerer
-    from service.evaluation import score_one, summarise
+    from service.qa import CitationChecker, GenerativeAnswerer, score_one, summarise
 
     checker = answerer.checker
     variant = GenerativeAnswerer(

@@ -33,8 +33,8 @@ def baseline(corpus: Path, persist: Path) -> None:
     from langchain_community.document_loaders import PyPDFLoader, TextLoader
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from ingest.chunking import CHUNK_CHARS, OVERLAP_CHARS
-    from vectorstore.embeddings import UniversalSentenceEncoderEmbeddings
+    from ingest import CHUNK_CHARS, OVERLAP_CHARS
+    from vectorstore import UniversalSentenceEncoderEmbeddings
 
     docs = []
     for path in sorted(corpus.rglob("*")):

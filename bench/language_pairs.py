@@ -2,9 +2,9 @@
 
 For 250 XQuAD questions (the same sample every run) in en/de/ru, the sentence holding the answer in each
 language's copy of the paragraph is scored against the question as the ranking does (the default embedder's
-cosine plus Tuning.w_second times multilingual-e5-small's above Tuning.second_base; service/ranking.py). The
+cosine plus Tuning.w_second times multilingual-e5-small's above Tuning.second_base; service/qa/ranking.py). The
 mean score of that relevant sentence for each (question, passage) language pair is the table
-Tuning.relevant_score holds (service/tuning.py); an unrelated sentence (another question's) is shown for comparison.
+Tuning.relevant_score holds (service/qa/tuning.py); an unrelated sentence (another question's) is shown for comparison.
 
     python bench/language_pairs.py      # writes the "language-pairs" section of docs/benchmarks.md
 """
@@ -26,7 +26,7 @@ SAMPLE = 250
 
 def _items(lang: str) -> list[tuple[str, str | None]]:
     """(question, the sentence of its paragraph that holds the answer) for every question, in file order."""
-    from ingest.chunking import scorable_spans
+    from ingest.text import scorable_spans
 
     data = json.loads((BENCH_DATA / "xquad" / f"xquad.{lang}.json").read_text("utf-8"))["data"]
     out = []
@@ -45,8 +45,8 @@ def main() -> None:
     """Measure the table and record it."""
     import numpy as np
 
-    from service.tuning import DEFAULT_TUNING
-    from vectorstore.embeddings import make_embedder, make_sentence_embedder
+    from service.qa import DEFAULT_TUNING
+    from vectorstore import make_embedder, make_sentence_embedder
 
     items = {lang: _items(lang) for lang in LANGS}
     usable = [i for i in range(len(items["en"])) if all(items[lang][i][1] for lang in LANGS)]
@@ -87,7 +87,7 @@ def main() -> None:
             f"(default embedder's cosine + {t.w_second:g} × (multilingual-e5-small's cosine − {t.second_base:g})); "
             "an unrelated sentence "
             "(another question's) for comparison (`python bench/language_pairs.py`). A relevant sentence in the "
-            "question's own language scores 0.15-0.27 higher than in another: service/ranking.py gives a "
+            "question's own language scores 0.15-0.27 higher than in another: service/qa/ranking.py gives a "
             'cross-lingual sentence a share of that gap (see "Language pairs" under the question set).',
             table(["question→passage", "relevant sentence", "unrelated sentence"], rows),
         ]

@@ -1,7 +1,7 @@
-"""The reader (service/reader.py): its training data, training, calibration and figures.
+"""The reader (service/qa/reader.py): its training data, training, calibration and figures.
 
     python bench/reader.py collect     # retrieve for every XQuAD and KazQAD question; features cached
-    python bench/reader.py train       # fit the head on the train splits, choose on dev -> service/reader.json
+    python bench/reader.py train       # fit the head on the train splits, choose on dev -> service/qa/reader.json
     python bench/reader.py calibrate   # fit the answer-or-abstain model on the question set's calibration fold
     python bench/reader.py figures     # before/after on the test splits -> docs/benchmarks.md ("Reader")
 
@@ -66,7 +66,7 @@ def _norm(text: str) -> str:
 def _index(tmp: Path, name: str, docs: list[tuple[str, str, str, str]]):
     """An index of (doc_id, title, language, text) built by the real ingest pipeline."""
     from ingest import run
-    from service.index import open_index
+    from service.qa import open_index
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
 
@@ -125,8 +125,7 @@ def _save(name: str, items: list[dict]) -> None:
 def collect() -> None:
     """Retrieve (k=5) for every XQuAD question in every language pair and every KazQAD question; cache the
     candidates' features and labels."""
-    from service.ranking import SentenceScorer
-    from service.retrieval import retrieve
+    from service.qa import SentenceScorer, retrieve
 
     with tempfile.TemporaryDirectory(prefix="kazde-reader-") as tmp_name:
         tmp = Path(tmp_name)
@@ -213,7 +212,7 @@ def _tensors(items: list[dict], scale: float):
     import numpy as np
     import torch
 
-    from service.reader import FEATURES
+    from service.qa import FEATURES
 
     n, m = len(items), MAX_CANDIDATES
     width = items[0]["features"].shape[1]
@@ -239,7 +238,7 @@ def fit(items: list[dict], *, products: bool, hidden: int = 0, decay: float = 1e
     import numpy as np
     import torch
 
-    from service.reader import FEATURES
+    from service.qa import FEATURES
 
     torch.manual_seed(SEED)
     usable = [it for it in items if it["labels"].any()]
@@ -277,7 +276,7 @@ def fit(items: list[dict], *, products: bool, hidden: int = 0, decay: float = 1e
 
 def linear(head) -> callable:
     """A linear head as a scoring function over feature rows."""
-    from service.reader import FEATURES
+    from service.qa import FEATURES
 
     scalar, product, bias = head
     return lambda f: f[:, : len(FEATURES)] @ scalar + f[:, len(FEATURES) :] @ product + bias
@@ -310,7 +309,7 @@ VARIANTS = {
 
 def train() -> None:
     """Fit every variant on the train splits, compare on dev, write the chosen linear head to reader.json."""
-    from service.reader import WEIGHTS
+    from service.qa import WEIGHTS
 
     sets = {name: load(name) for name in ("xquad", "kazqad")}
     tr = [it for s in sets.values() for it in s if it["meta"]["split"] == "train"]
@@ -345,7 +344,7 @@ def train() -> None:
 def _reader(head, old: dict | None):
     import numpy as np
 
-    from service.reader import DECISION, Reader
+    from service.qa import DECISION, Reader
     from service.settings import Settings
 
     scalar, product, bias = head
@@ -370,7 +369,7 @@ QUESTIONS = ROOT / "data" / "questions.jsonl"
 def _corpus_index(tmp: Path):
     """The bundled corpus indexed by the real pipeline; its settings."""
     from ingest import run
-    from service.index import open_index
+    from service.qa import open_index
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
 
@@ -388,10 +387,7 @@ def _corpus_index(tmp: Path):
 def _decision_rows(kazde, questions: list[dict]) -> list[dict]:
     """Each question asked (k=5) as the file asks it and, when answerable, with its gold documents filtered out:
     the reader's decision features, the label (1: it should answer) and whether a name is unmentioned."""
-    from service.answering.extractive import confidence
-    from service.coverage import unmentioned_names
-    from service.evaluation import gold_filter
-    from service.reader import decision_features
+    from service.qa import confidence, decision_features, gold_filter, unmentioned_names
 
     doc_ids = sorted(p.name for p in CORPUS.glob("*.txt"))
     t = kazde.tuning
@@ -476,9 +472,7 @@ def calibrate() -> None:
 
     import numpy as np
 
-    from service.asking import Kazde
-    from service.evaluation import load_questions
-    from service.reader import WEIGHTS
+    from service.qa import WEIGHTS, Kazde, load_questions
 
     questions = load_questions(QUESTIONS, "calibration")
     with tempfile.TemporaryDirectory(prefix="kazde-calibrate-") as tmp_name:
@@ -543,7 +537,7 @@ def calibrate() -> None:
 
 
 def _rate(k: int, n: int) -> str:
-    from service.evaluation import wilson
+    from service.qa import wilson
 
     lo, hi = wilson(k, n)
     return f"{k / n:.3f} ({k}/{n}, {lo:.2f}–{hi:.2f})" if n else "–"
@@ -551,7 +545,7 @@ def _rate(k: int, n: int) -> str:
 
 def _sentence_table(items: list[dict], reader) -> tuple[list[list[object]], dict]:
     """Per language pair on the test split: retrieval recall@1/@5 and the top-1 sentence before and after."""
-    from service.reader import FEATURES
+    from service.qa import FEATURES
 
     def by_reader(it: dict):
         f = it["features"]
@@ -595,12 +589,10 @@ def figures() -> None:
 
     import numpy as np
 
-    from service.asking import Kazde
-    from service.evaluation import evaluate, load_questions, shown, summarise
-    from service.reader import load_reader
+    from service.qa import Kazde, evaluate, load_questions, load_reader, shown, summarise
 
     reader = load_reader()
-    assert reader is not None, "service/reader.json is missing: run `make reader`"
+    assert reader is not None, "service/qa/reader.json is missing: run `make reader`"
     if not all((CACHE / f"{name}.npz").is_file() for name in ("xquad", "kazqad")):
         collect()
     sections = []
@@ -677,7 +669,7 @@ def figures() -> None:
 
 
 READER_TEXT = (
-    "The reader (service/reader.py) chooses the quoted sentence and decides whether to answer (issue 17). "
+    "The reader (service/qa/reader.py) chooses the quoted sentence and decides whether to answer (issue 17). "
     "`python bench/reader.py figures` (part of `make bench`); `make reader` rebuilds it. Rates with their counts "
     "and 95% Wilson intervals."
 )

@@ -97,9 +97,7 @@ def _evaluate(items, retrieve_fn, ce: CrossEncoder, english_only: bool) -> list[
 
 
 def main() -> None:
-    from service.asking import Kazde
-    from service.ranking import SentenceScorer
-    from service.retrieval import retrieve
+    from service.qa import Kazde, SentenceScorer, retrieve
     from service.settings import Settings
 
     ce = CrossEncoder()
@@ -113,7 +111,7 @@ def main() -> None:
         print(xquad, file=sys.stderr)
 
         from ingest import run
-        from service.index import open_index
+        from service.qa import open_index
         from vectorstore import DEFAULT_EMBEDDER
 
         settings = Settings(data_dir=tmp / "corpus")

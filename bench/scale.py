@@ -67,25 +67,25 @@ READABLE_PDFS = [
 
 def _documents() -> Iterator[tuple[str, str, str, list]]:
     """(doc_id, title, language, pages) of every source text."""
-    from ingest.loaders import load
+    from ingest import load_file
 
     for path in [*sorted((ROOT / "data" / "corpus").glob("*.txt")), *sorted((BENCH_DATA / "wikipedia-en").glob("*"))]:
-        doc = load(path)
+        doc = load_file(path)
         yield path.name, doc.title, doc.language, doc.pages
     for lang in ("en", "de", "ru"):
         for line in (BENCH_DATA / "xquad" / "beir" / f"corpus.{lang}.jsonl").read_text("utf-8").splitlines():
             row = json.loads(line)
-            from ingest.documents import Page
+            from ingest import Page
 
             yield f"xquad_{row['_id']}_{lang}", row["title"], lang, [Page(row["text"])]
     for name in READABLE_PDFS:
-        doc = load(BENCH_DATA / "pdfs" / name)
+        doc = load_file(BENCH_DATA / "pdfs" / name)
         yield name, doc.title, doc.language or "en", doc.pages
 
 
 def passages(limit: int) -> list[tuple[str, str, dict]]:
     """Up to `limit` distinct passages (id, text, metadata), cut from the source texts window by window."""
-    from ingest.chunking import chunk_page
+    from ingest import chunk_page
 
     docs = list(_documents())
     seen: set[str] = set()
@@ -119,7 +119,7 @@ def passages(limit: int) -> list[tuple[str, str, dict]]:
 
 
 def _queries() -> list[tuple[str, str]]:
-    from ingest.language import detect_language
+    from ingest.text import detect_language
 
     rng = random.Random(11)
     qs = [json.loads(line)["question"] for line in (ROOT / "data" / "questions.jsonl").read_text("utf-8").splitlines()]
@@ -133,8 +133,7 @@ def _queries() -> list[tuple[str, str]]:
 def _latency(store, queries: list[tuple[str, str]]) -> tuple[float, float]:
     import numpy as np
 
-    from service.ranking import SentenceScorer
-    from service.retrieval import retrieve
+    from service.qa import SentenceScorer, retrieve
 
     scorer = SentenceScorer(store.embedder, store.sentences)
     retrieve(store, scorer, "warm up", k=5)
@@ -165,7 +164,7 @@ def _service(
     import numpy as np
     import psutil
 
-    from tests.conftest import BIN, free_port
+    from bench.report import BIN, free_port
 
     port = free_port()
     proc = subprocess.Popen(
@@ -200,7 +199,7 @@ def _service(
 
 
 def _server(tmp: Path) -> tuple[subprocess.Popen, int]:
-    from tests.conftest import BIN, free_port
+    from bench.report import BIN, free_port
 
     port = free_port()
     proc = subprocess.Popen(
@@ -229,7 +228,7 @@ def main() -> None:
     """Build the passages, embed once, grow both indexes size by size, time the queries at each size."""
     import numpy as np
 
-    from ingest.chunking import scorable_sentences
+    from ingest.text import scorable_sentences
     from service.settings import Settings
     from vectorstore import SentenceIndex, StoreLocation, make_embedder, make_sentence_embedder, open_store
 

@@ -42,7 +42,7 @@ def _write_corpus(folder: Path, langs: tuple[str, ...]) -> None:
 
 def _index(tmp: Path, name: str, langs: tuple[str, ...]):
     from ingest import run
-    from service.index import open_index
+    from service.qa import open_index
     from service.settings import Settings
     from vectorstore import DEFAULT_EMBEDDER
 
@@ -71,7 +71,7 @@ FINAL = "kazde (final)"
 
 
 def _methods(store, scorer) -> dict[str, Callable[[str, str], list[str]]]:
-    from service.retrieval import retrieve
+    from service.qa import retrieve
 
     def by_ids(ids: list[str]) -> list[str]:
         return [str(h.metadata["doc_id"]) for h, _ in _in_order(store.get(ids), ids)]
@@ -125,7 +125,7 @@ def _score(rank: Callable[[str, str], list[str]], queries: list[dict], lang: str
 
 def _with_count(rate: float, n: int) -> str:
     """A recall as people read it: the rate, its count and 95% Wilson interval."""
-    from service.evaluation import wilson
+    from service.qa import wilson
 
     k = round(rate * n)
     lo, hi = wilson(k, n)
@@ -134,7 +134,7 @@ def _with_count(rate: float, n: int) -> str:
 
 def main() -> None:
     """Index each corpus and the pooled one, score every method on every query language, record the tables."""
-    from service.ranking import SentenceScorer
+    from service.qa import SentenceScorer
 
     queries = {lang: test_queries(lang) for lang in LANGS}
     results: dict[tuple[str, str, str], tuple[float, float, float]] = {}

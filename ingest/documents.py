@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.years import years_in
+from ingest.text.years import years_in
 
 
 class LoadError(Exception):

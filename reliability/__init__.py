@@ -4,5 +4,5 @@
     python -m reliability --short    # the short run CI makes through tests/test_reliability.py
 
 Everything runs for real on loopback: a `chroma run` server, the web service in gunicorn workers
-(service/prod.py), `kazde ingest` processes, the real embedders, the real PDFs of ../shared/bench/pdfs.
+(service/tools/prod.py), `kazde ingest` processes, the real embedders, the real PDFs of ../shared/bench/pdfs.
 """

@@ -53,7 +53,7 @@ SPINNING = {"KAZDE_MODEL_THREADS": "2", "OMP_WAIT_POLICY": "ACTIVE"}
 
 def worker_tuning(topo: Topology, questions: list[str], *, clients: int, seconds: float) -> dict[str, Any]:
     """The load of (a) again with each worker's embedders on 2 threads that spin while waiting (the defaults
-    of a single process), for comparison with service/prod.py's 1 thread per worker that sleeps."""
+    of a single process), for comparison with service/tools/prod.py's 1 thread per worker that sleeps."""
     saved = dict(topo.env)
     topo.stop_web()
     topo.env |= SPINNING
@@ -90,7 +90,7 @@ def reindex_under_load(topo: Topology, corpus: Path, questions: list[str], *, cl
 
 
 def _snapshot(data_dir: Path) -> dict[str, tuple[str | None, dict[str, Any]]]:
-    from service.index import open_index
+    from service.qa import open_index
     from service.settings import Settings
 
     store = open_index(Settings(data_dir=data_dir))
@@ -155,7 +155,7 @@ def pdfs(topo: Topology, pdf_dir: Path, names: list[str], questions: list[str]) 
         # with its sentence vectors, over the 30-minute default limit once its passage vectors were added.
         summary = topo.ingest(folder, timeout=7200)
         seconds = time.perf_counter() - started
-    from ingest.manifest import load as load_manifest
+    from ingest import load_manifest
 
     docs = load_manifest(topo.data / "manifest.json").docs
     outcome = {n: docs[n] for n in names if n in docs}
@@ -189,7 +189,7 @@ def _server_errors(topo: Topology) -> int:
 
 def schemathesis(topo: Topology, *, max_examples: int) -> dict[str, Any]:
     """(e) Schemathesis against /openapi.json: no response may be a 5xx, and every response must have a status
-    the document lists for its operation and a body its schema accepts (service/contract.py)."""
+    the document lists for its operation and a body its schema accepts (service/http/contract.py)."""
     before = _server_errors(topo)
     checks = "not_a_server_error,status_code_conformance,response_schema_conformance"
     cmd = [str(BIN / "schemathesis"), "run", topo.base + "/openapi.json", "--checks", checks]

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from service.prod import chroma_alive, start_chroma
+from service.tools import chroma_alive, start_chroma
 
 BIN = Path(sys.executable).parent
 TOKEN = "reliability-admin-token"
@@ -102,8 +102,8 @@ class Topology:
         return json.loads(res.stdout.strip().splitlines()[-1])
 
     def start_web(self, timeout: float = 180) -> None:
-        """gunicorn workers through service/prod.py (which finds the Chroma server up and leaves it alone)."""
-        cmd = [sys.executable, "-m", "service.prod", "--skip-ingest", "--workers", str(self.workers)]
+        """gunicorn workers through service/tools/prod.py (which finds the Chroma server up and leaves it alone)."""
+        cmd = [sys.executable, "-m", "service.tools.prod", "--skip-ingest", "--workers", str(self.workers)]
         cmd += ["--threads", str(self.threads)]
         with (self.root / "logs" / "web.log").open("ab") as log:  # the child keeps its own descriptor
             self.web = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

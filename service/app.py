@@ -8,16 +8,13 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service import metrics
-from service.admin import bp as admin_bp
-from service.api import bp as api_bp
-from service.asking import Kazde
 from service.errors import KazdeError
-from service.jobs import Reindexer
-from service.pages import bp as pages_bp
-from service.ratelimit import RateLimiter
+from service.http import BLUEPRINTS, observe
+from service.ops import RateLimiter, Reindexer
+from service.qa import Kazde
 from service.resources import WEB
 from service.settings import Settings
+from vectorstore import StoreError
 
 log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
@@ -55,10 +52,9 @@ def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> 
         app.extensions["kazde_rate_limiter"] = RateLimiter(
             kazde.settings.data_dir / "ratelimit.sqlite", kazde.settings.rate_limit
         )
-    metrics.install(app)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(pages_bp)
+    observe.install(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(KazdeError)
     def _kazde_error(exc: KazdeError) -> Response:
@@ -68,6 +64,11 @@ def create_app(settings: Settings | None = None, kazde: Kazde | None = None) -> 
         if isinstance(retry, int):
             response.headers["Retry-After"] = str(retry)
         return response
+
+    @app.errorhandler(StoreError)
+    def _store_error(exc: StoreError) -> Response:
+        # The one mapping of the store's failures to HTTP: the 503 Kazde.unreachable words, whichever route met it.
+        return _kazde_error(kazde.unreachable(exc))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:

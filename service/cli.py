@@ -54,7 +54,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
     """Index files and folders (default: the bundled corpus), incrementally by content hash."""
     from ingest import IngestError, WriterBusy, WriterLock
     from ingest import run as run_ingest
-    from service.index import index_opener, index_stamp
+    from service.qa import index_opener, index_stamp
     from vectorstore import StoreError
 
     settings = _settings()
@@ -130,13 +130,13 @@ def _print_ingest_summary(summary: dict[str, Any], *, err: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON line on standard output.")
 def status(as_json: bool) -> None:
     """What the index holds: documents, chunks (as Chroma counts them), embedder, store."""
-    from ingest.manifest import load
+    from ingest import load_manifest
     from vectorstore import StoreError, read_stats
 
     settings = _settings()
     try:
         stats = read_stats(settings.store_location)
-        manifest = load(settings.manifest_path)
+        manifest = load_manifest(settings.manifest_path)
     except (StoreError, ValueError) as exc:
         _fail(str(exc))
     docs: list[dict[str, Any]] = []
@@ -176,8 +176,8 @@ def status(as_json: bool) -> None:
 @click.option("--k", "k", type=click.IntRange(1, 20), default=5, show_default=True, help="Passages to return.")
 def ask(question: str, as_json: bool, k: int) -> None:
     """Answer a question from the index, with citations."""
-    from service.asking import Kazde
     from service.errors import KazdeError
+    from service.qa import Kazde
 
     kazde = Kazde(_settings())
     try:
@@ -215,16 +215,15 @@ def evaluate_cmd(file: Path, as_json: bool, k: int, fold: str | None, gold_filte
 
     Every rate is printed with its count and 95% Wilson interval; `--json` adds them as `counts` and `intervals`.
     """
-    from ingest.manifest import load
-    from service.asking import Kazde
+    from ingest import load_manifest
     from service.errors import KazdeError
-    from service.evaluation import QuestionFileError, evaluate, load_questions, report_lines
+    from service.qa import Kazde, QuestionFileError, evaluate, load_questions, report_lines
 
     settings = _settings()
     kazde = Kazde(settings)
     try:
         questions = load_questions(file, fold)
-        manifest = load(settings.manifest_path)
+        manifest = load_manifest(settings.manifest_path)
         doc_ids = [d for d, e in manifest.docs.items() if e.chunks > 0 and not e.failed] if gold_filtered else []
         kazde.store()  # open the index (and load the model) before the clock starts
         metrics, _rows = evaluate(

@@ -1,6 +1,6 @@
 """The one module-level app, for WSGI servers (`waitress-serve service.wsgi:app`, gunicorn).
 
-With KAZDE_WARM_UP=1 (service/prod.py sets it) each worker loads the index and the models in the background as
+With KAZDE_WARM_UP=1 (service/tools/prod.py sets it) each worker loads the index and the models in the background as
 it boots, so that no user's question waits for them.
 """
 

@@ -136,7 +136,7 @@ def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
 def indexed_corpus(tmp_path_factory, embedder) -> Path:
     """A data directory holding the bundled corpus, indexed once for the session (tests only read it)."""
     from ingest import run
-    from service.index import open_index
+    from service.qa.index import open_index
     from service.settings import Settings
 
     data = tmp_path_factory.mktemp("indexed-corpus")

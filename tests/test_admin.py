@@ -25,7 +25,7 @@ DATA_DIRS: dict[str, Path] = {}  # the admin server's data directory, for tests 
 def admin_server(tmp_path_factory, embedder) -> Iterator[str]:
     """A small index (two corpus documents) served with an admin token and a 1 MB upload limit."""
     from ingest import run
-    from service.index import open_index
+    from service.qa.index import open_index
     from service.settings import Settings
 
     root = tmp_path_factory.mktemp("admin")
@@ -185,7 +185,7 @@ def test_a_job_that_reads_finished_is_no_longer_the_running_one(tmp_path: Path) 
     watched here so the order is checked every time, not only when the threads happen to interleave.
     """
     from ingest import WriterLock
-    from service.jobs import Reindexer
+    from service.ops.jobs import Reindexer
     from service.settings import Settings
 
     reindexer = Reindexer(Settings(data_dir=tmp_path))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import load
-from ingest.years import years_in
+from ingest.text import years_in
 from service.resources import BUNDLED_CORPUS
 
 QUESTIONS = [json.loads(line) for line in (BUNDLED_CORPUS.parent / "questions.jsonl").read_text("utf-8").splitlines()]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.chunking import chunk_page, sentence_spans
-from ingest.years import years_asked, years_in
+from ingest.chunking import chunk_page
+from ingest.text import sentence_spans, years_asked, years_in
 from service.resources import BUNDLED_CORPUS
 
 

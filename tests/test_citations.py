@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.answering.citations import CitationChecker, Evidence, facts_occur, months, numbers, split_answer
+from service.qa.answering.citations import CitationChecker, Evidence, facts_occur, months, numbers, split_answer
 from tests.conftest import MODELS_DIR
 
 GOETHE = (
@@ -46,8 +46,8 @@ def test_answer_sentences_keep_their_markers_even_after_the_full_stop() -> None:
 
 @pytest.fixture(scope="module")
 def checker(embedder):
-    from ingest.chunking import scorable_sentences
-    from service.ranking import SentenceScorer
+    from ingest.text import scorable_sentences
+    from service.qa.ranking import SentenceScorer
     from vectorstore import SentenceIndex, make_sentence_embedder
 
     def build(tmp):

@@ -1,4 +1,4 @@
-"""One contract: the served /openapi.json is generated from service/contract.py, requests are validated by the
+"""One contract: the served /openapi.json is generated from service/http/contract.py, requests are validated by the
 same models, and real responses of the real server match the document (jsonschema, the reference validator),
 with no field the document does not name."""
 
@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from service import contract
+from service.http import contract
 from tests.test_api import call
 
 UNANSWERABLE = "Wie viele Einwohner hat der Mars?"
@@ -73,7 +73,7 @@ def test_the_document_is_generated_from_the_contract_models(document: dict[str, 
 
 
 def test_the_filters_the_contract_takes_are_those_retrieval_applies() -> None:
-    from service.retrieval import FILTER_KEYS
+    from vectorstore import FILTER_KEYS
 
     assert contract.FILTER_KEYS == FILTER_KEYS
 

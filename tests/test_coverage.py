@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from service.answering import ExtractiveAnswerer
-from service.coverage import names_in, unmentioned_names
-from service.ranking import pair_offset
-from service.tuning import DEFAULT_TUNING
+from service.qa.answering import ExtractiveAnswerer
+from service.qa.coverage import names_in, unmentioned_names
+from service.qa.ranking import pair_offset
+from service.qa.tuning import DEFAULT_TUNING
 from tests.conftest import post_json
 from tests.test_answering import _passage
 

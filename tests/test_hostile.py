@@ -237,8 +237,8 @@ def test_a_question_that_costs_thousands_of_tokens_is_refused(server: Server, qu
 
 
 def test_a_long_natural_question_still_fits() -> None:
-    from service.asking import MAX_QUESTION_TOKENS
-    from service.contract import MAX_QUESTION_CHARS
+    from service.http.contract import MAX_QUESTION_CHARS
+    from service.qa.asking import MAX_QUESTION_TOKENS
     from vectorstore.embeddings import MultilingualE5Embeddings
 
     prose = (ROOT / "data" / "corpus" / "ru_wikipedia_Nemcy_Kazakhstana.txt").read_text("utf-8")

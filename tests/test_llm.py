@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.local_model import MODELS, default_dir
 from service.settings import Settings
+from service.tools.local_model import MODELS, default_dir
 from tests.conftest import free_port, server_process
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
@@ -45,7 +45,7 @@ def llama_server(model_path, tmp_path_factory):
 
 
 def _assert_checked(body: dict) -> None:
-    from service.answering.generative import NO_MODEL_ANSWER, UNSUPPORTED
+    from service.qa.answering.generative import NO_MODEL_ANSWER, UNSUPPORTED
 
     # The model ran: no fallback notice. It may have declined, or written nothing the passages state, while
     # retrieval matched strongly, in which case the best sentence is quoted and the notice says so.
@@ -81,7 +81,7 @@ def test_the_in_process_model_streams_then_answers_with_checked_citations(indexe
 
 def test_instructions_inside_a_document_are_never_obeyed(tmp_path, llama_server) -> None:
     from ingest import run
-    from service.index import open_index
+    from service.qa.index import open_index
     from service.resources import BUNDLED_CORPUS
 
     corpus = tmp_path / "corpus"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.language import detect_language
-from ingest.normalize import garbage_reason, normalize_text
+from ingest.text import detect_language, garbage_reason, normalize_text
 
 ENGLISH = (
     "Kazakhstan and Germany established diplomatic relations in 1992. Since then, the two countries have "

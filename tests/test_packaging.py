@@ -180,17 +180,17 @@ def test_a_built_wheel_serves_the_page_and_answers_from_any_directory(tmp_path: 
     probe = run(
         python,
         "-c",
-        "import json, service, service.resources as r; from service.answering.generative import prompt;"
+        "import json, service, service.resources as r; from service.qa.answering.generative import prompt;"
         "print(json.dumps({'service': service.__file__, 'web': str(r.WEB), 'prompt': prompt('answer')[:20],"
         "'corpus': len(list(r.BUNDLED_CORPUS.glob('*.txt'))),"
-        "'reader': __import__('service.reader').reader.load_reader() is not None}))",
+        "'reader': __import__('service.qa.reader').reader.load_reader() is not None}))",
     )
     assert probe.returncode == 0, probe.stderr[-3000:]
     where = json.loads(probe.stdout)
     assert where["service"].startswith(str(site)), "the installed package, not the checkout"
     bundled = len(list((ROOT / "data" / "corpus").glob("*.txt")))
     assert where["web"].startswith(str(site)) and where["prompt"] and where["corpus"] == bundled
-    assert where["reader"], "the reader's weights (service/reader.json) travel in the wheel"
+    assert where["reader"], "the reader's weights (service/qa/reader.json) travel in the wheel"
 
     ingested = run(kazde, "ingest", "--json")
     assert ingested.returncode == 0, ingested.stderr[-3000:]

@@ -45,7 +45,7 @@ HOSTILE_QUESTION = "Wann wurde das Puppentheater Karaganda gegründet?"
 def admin_site(tmp_path_factory, embedder) -> Iterator[tuple[str, Path]]:
     """Two corpus documents plus the hostile one, served with an admin token; (base URL, data dir)."""
     from ingest import run
-    from service.index import open_index
+    from service.qa.index import open_index
     from service.settings import Settings
 
     root = tmp_path_factory.mktemp("page-admin")

@@ -8,13 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from service.answering import ExtractiveAnswerer
-from service.answering.extractive import answer_probability
-from service.ranking import ScoredSentence
-from service.reader import DECISION, FEATURES, LEAD_CAP, WEIGHTS, Reader, decision_features, load_reader, numbers, stems
-from service.retrieval import Passage
+from ingest.text import numbers, stems
+from service.qa.answering import ExtractiveAnswerer
+from service.qa.answering.extractive import answer_probability
+from service.qa.ranking import ScoredSentence
+from service.qa.reader import DECISION, FEATURES, LEAD_CAP, WEIGHTS, Reader, decision_features, load_reader
+from service.qa.retrieval import Passage
+from service.qa.tuning import DEFAULT_TUNING as T
 from service.settings import Settings
-from service.tuning import DEFAULT_TUNING as T
 
 OPENED = "Das Goethe-Institut in Almaty wurde am 7. September 1994 eröffnet."
 MOVED = "Das Goethe-Institut bezog 2013 ein neues Haus in Almaty."
@@ -46,7 +47,7 @@ def _passage(doc_id: str, sentences: list[tuple[str, float, float | None]]) -> P
 
 def test_the_shipped_reader_loads_is_small_and_names_its_embedder() -> None:
     reader = load_reader()
-    assert reader is not None, "service/reader.json is missing: `make reader` writes it"
+    assert reader is not None, "service/qa/reader.json is missing: `make reader` writes it"
     assert WEIGHTS.stat().st_size < 5_000_000
     assert reader.stamp.startswith("e5-small") and reader.stamp == Settings(data_dir=WEIGHTS).sentence_stamp
     assert reader.weights.shape == (len(FEATURES),) and reader.product.shape == (384,)
@@ -134,7 +135,7 @@ def test_the_reader_is_opt_in() -> None:
 
 
 def test_on_a_real_index_the_reader_scores_every_candidate_and_its_choice_is_quoted(indexed_corpus) -> None:
-    from service.asking import Kazde
+    from service.qa.asking import Kazde
 
     question = "Wann trat das Kulturabkommen zwischen Deutschland und Kasachstan in Kraft?"
     on = Kazde(Settings(data_dir=indexed_corpus, reader=True)).ask(question, k=5)

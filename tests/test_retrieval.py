@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from service.retrieval import Passage, _diverse, _drop_near_duplicates, _merge_adjacent, where_clause
-from service.tuning import DEFAULT_TUNING
+from service.qa.retrieval import Passage, _diverse, _drop_near_duplicates, _merge_adjacent
+from service.qa.tuning import DEFAULT_TUNING
 from vectorstore import Hit
+from vectorstore.search import where_clause
 
 
 def _p(doc: str, score: float, start: int = 0) -> Passage:

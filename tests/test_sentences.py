@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.chunking import scorable_sentences
-from service.asking import Kazde
+from ingest.text import scorable_sentences
+from service.qa.asking import Kazde
 from service.settings import Settings
 from tests.conftest import MODELS_DIR
 from vectorstore import SentenceIndex, make_sentence_embedder
@@ -46,7 +46,7 @@ def test_a_question_is_closer_to_the_sentence_that_answers_it_in_another_languag
 
 
 def test_ingest_writes_the_sentences_of_every_passage(indexed_corpus) -> None:
-    from service.index import open_index
+    from service.qa.index import open_index
 
     store = open_index(Settings(data_dir=indexed_corpus))
     expected = {s for _, _, text in store.iter_records(with_text=True) for s in scorable_sentences(text or "")}
@@ -55,7 +55,7 @@ def test_ingest_writes_the_sentences_of_every_passage(indexed_corpus) -> None:
 
 
 def test_sync_encodes_what_is_missing_and_rebuild_empties_it(tmp_path) -> None:
-    from service.index import open_index
+    from service.qa.index import open_index
 
     settings = Settings(data_dir=tmp_path)
     store = open_index(settings)
@@ -80,7 +80,7 @@ def test_the_second_embedder_finds_what_the_first_alone_misses(indexed_corpus) -
 
 
 def test_every_passage_gets_its_second_vector_and_loses_it_with_the_passage(tmp_path, e5) -> None:
-    from service.index import open_index
+    from service.qa.index import open_index
 
     store = open_index(Settings(data_dir=tmp_path))
     store.upsert(["a", "b"], [GERMAN, "Das Abkommen trat 1995 in Kraft."], [{"doc_id": "d"}, {"doc_id": "e"}])
@@ -111,7 +111,7 @@ def test_the_sentence_model_is_a_setting() -> None:
 
 def test_a_run_killed_in_its_last_step_is_finished_by_the_next_one_though_no_file_changed(tmp_path) -> None:
     from ingest import run
-    from service.index import index_opener
+    from service.qa.index import index_opener
     from vectorstore import DEFAULT_EMBEDDER
 
     settings = Settings(data_dir=tmp_path / "data")
@@ -154,7 +154,7 @@ def test_vectors_of_another_engine_are_replaced_by_the_next_ingest_never_mixed(t
 
     from ingest import run
     from ingest.manifest import load
-    from service.index import index_opener
+    from service.qa.index import index_opener
     from vectorstore import DEFAULT_EMBEDDER
     from vectorstore.chroma import LEGACY_SECOND, second_collection
 

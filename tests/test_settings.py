@@ -123,7 +123,7 @@ def test_code_given_settings_take_only_what_they_are_given(monkeypatch, tmp_path
 
 
 def test_model_threads_reach_the_embedders(tmp_path: Path) -> None:
-    from service.index import sentence_index
+    from service.qa.index import sentence_index
     from vectorstore import make_embedder, make_sentence_embedder
     from vectorstore.embeddings import DEFAULT_THREADS
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.answering import ExtractiveAnswerer
-from service.answering.citations import CitationChecker
-from service.answering.generative import GenerativeAnswerer
-from service.asking import Kazde
-from service.ranking import SentenceScorer
-from service.retrieval import retrieve
+from service.qa.answering import ExtractiveAnswerer
+from service.qa.answering.citations import CitationChecker
+from service.qa.answering.generative import GenerativeAnswerer
+from service.qa.asking import Kazde
+from service.qa.ranking import SentenceScorer
+from service.qa.retrieval import retrieve
+from service.qa.tuning import DEFAULT_TUNING, Tuning
 from service.settings import Settings
-from service.tuning import DEFAULT_TUNING, Tuning
 from tests.test_answering import OPENED, _passage
 
 SERVICE = Path(__file__).resolve().parents[1] / "service"

@@ -11,7 +11,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from vectorstore.chroma import (
     EmbedderMismatch,
-    Hit,
     IndexStats,
     Store,
     StoreError,
@@ -21,13 +20,17 @@ from vectorstore.chroma import (
     passage_count,
     read_stats,
 )
-from vectorstore.defaults import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL
+from vectorstore.defaults import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL, sentence_stamp
+from vectorstore.search import FILTER_KEYS, Candidates, Hit, HybridWeights
 
 __all__ = [
     "DEFAULT_EMBEDDER",
     "DEFAULT_SENTENCE_MODEL",
+    "FILTER_KEYS",
+    "Candidates",
     "EmbedderMismatch",
     "Hit",
+    "HybridWeights",
     "IndexStats",
     "SentenceIndex",
     "Store",
@@ -39,7 +42,19 @@ __all__ = [
     "open_store",
     "passage_count",
     "read_stats",
+    "sentence_stamp",
+    # Kazde's own e5 model code (loaded on first use): its serving engine and the torch definition
+    "E5Engine",
+    "E5_PASSAGE",
+    "E5_QUERY",
+    "E5_VARIANTS",
+    "build_e5_encoder",
+    "ensure_onnx",
+    "UniversalSentenceEncoderEmbeddings",
 ]
+
+_E5 = {"E5Engine": "E5Engine", "E5_PASSAGE": "PASSAGE", "E5_QUERY": "QUERY", "E5_VARIANTS": "VARIANTS"}
+_E5 |= {"ensure_onnx": "ensure_onnx"}
 
 
 def __getattr__(name: str) -> Any:
@@ -48,8 +63,16 @@ def __getattr__(name: str) -> Any:
         from vectorstore.sentences import SentenceIndex
 
         return SentenceIndex
-    if name in {"make_embedder", "make_sentence_embedder"}:
+    if name in {"make_embedder", "make_sentence_embedder", "UniversalSentenceEncoderEmbeddings"}:
         from vectorstore import embeddings
 
         return getattr(embeddings, name)
+    if name in _E5:
+        from vectorstore import e5engine
+
+        return getattr(e5engine, _E5[name])
+    if name == "build_e5_encoder":
+        from vectorstore.e5model import build_encoder
+
+        return build_encoder
     raise AttributeError(f"module 'vectorstore' has no attribute {name!r}")

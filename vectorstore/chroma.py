@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.keyword import KeywordIndex
+from vectorstore.search import Candidates, Hit, HybridWeights, hybrid_search
 
 if TYPE_CHECKING:
+    import numpy as np
     from langchain_core.embeddings import Embeddings
 
     from vectorstore.sentences import SentenceIndex
@@ -54,16 +56,6 @@ class StoreLocation:
     def describe(self) -> str:
         """Where the index is, in words for messages and `kazde status`."""
         return f"chroma server http://{self.host}:{self.port}" if self.host else f"embedded {self.path}"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One passage found by a search, with its cosine similarity to the query."""
-
-    id: str
-    text: str
-    metadata: dict[str, Any]
-    score: float
 
 
 def _client(location: StoreLocation) -> Any:
@@ -159,6 +151,18 @@ class Store:
     def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to the query, best first."""
         return self.search_vector(self.embedder.embed_query(query), k, where)
+
+    def hybrid_search(
+        self,
+        query: str,
+        vector: np.ndarray,
+        *,
+        filters: dict[str, Any] | None = None,
+        language: str = "",
+        weights: HybridWeights,
+    ) -> Candidates:
+        """The candidates of all three indexes for a query, fused and best first (vectorstore/search.py)."""
+        return hybrid_search(self, query, vector, filters=filters, language=language, weights=weights)
 
     def search_vector(self, vector: Sequence[float], k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to an embedded query, best first."""

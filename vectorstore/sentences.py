@@ -1,6 +1,6 @@
 """Sentence vectors from a second multilingual embedder, computed at ingest and read when answering.
 
-Retrieval ranks a passage by its best sentence (service/ranking.py). Scoring that sentence with two different
+Retrieval ranks a passage by its best sentence (service/qa/ranking.py). Scoring that sentence with two different
 multilingual embedders, the default one and multilingual-e5-small, finds the answering sentence more often
 than either alone, across languages and in Kazakh above all, where the default embedder is weak
 (docs/benchmarks.md, "Second embedder"). The small e5 model encodes ~100 sentences a second here: too slow

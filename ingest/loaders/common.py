@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ingest.documents import LoadError
-from ingest.normalize import normalize_text
+from ingest.text.normalize import normalize_text
 
 TITLE_MAX = 200
 # Enough text for detect_language, which looks at the first 2,000 characters.

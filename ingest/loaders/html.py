@@ -11,7 +11,6 @@ from bs4.dammit import EncodingDetector
 from bs4.element import CData, NavigableString, PageElement, PreformattedString
 
 from ingest.documents import LoadedDocument, LoadError, Page
-from ingest.language import detect_language
 from ingest.loaders.common import (
     clean_value,
     decode,
@@ -20,7 +19,8 @@ from ingest.loaders.common import (
     source_url,
     stem_title,
 )
-from ingest.normalize import garbage_reason, normalize_text
+from ingest.text.language import detect_language
+from ingest.text.normalize import garbage_reason, normalize_text
 
 # Page furniture and non-text; their words would be indexed as if they were the article's.
 _DROPPED_TAGS = [

@@ -22,7 +22,6 @@ from pypdf.errors import (
 )
 
 from ingest.documents import LoadedDocument, LoadError, Page
-from ingest.language import detect_language
 from ingest.loaders.common import (
     LANGUAGE_SAMPLE,
     clean_value,
@@ -31,7 +30,8 @@ from ingest.loaders.common import (
     one_line,
     stem_title,
 )
-from ingest.normalize import garbage_reason, normalize_text
+from ingest.text.language import detect_language
+from ingest.text.normalize import garbage_reason, normalize_text
 
 # A 600-page file of glyph names would otherwise list 600 problems; the count says enough after this many.
 _MAX_PAGE_PROBLEMS = 30

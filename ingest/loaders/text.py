@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from ingest.documents import LoadedDocument, LoadError, Page
-from ingest.language import detect_language
 from ingest.loaders.common import (
     clean_value,
     decode,
@@ -14,7 +13,8 @@ from ingest.loaders.common import (
     source_url,
     stem_title,
 )
-from ingest.normalize import garbage_reason, normalize_text
+from ingest.text.language import detect_language
+from ingest.text.normalize import garbage_reason, normalize_text
 
 # The bundled corpus starts each file with "SOURCE: <url> | TITLE: <title> | LANG: <code> | KEY: value ...".
 _HEADER_KEY = re.compile(r"[A-Z][A-Z0-9_]*(?: [A-Za-z0-9_()]+)*")
