@@ -180,10 +180,11 @@ def test_a_built_wheel_serves_the_page_and_answers_from_any_directory(tmp_path: 
     probe = run(
         python,
         "-c",
-        "import json, service, service.resources as r; from service.qa.answering.generative import prompt;"
+        "import json, service, service.resources as r, service.qa.reader as rd;"
+        "from service.qa.answering.generative import prompt;"
         "print(json.dumps({'service': service.__file__, 'web': str(r.WEB), 'prompt': prompt('answer')[:20],"
         "'corpus': len(list(r.BUNDLED_CORPUS.glob('*.txt'))),"
-        "'reader': __import__('service.qa.reader').reader.load_reader() is not None}))",
+        "'reader': rd.load_reader() is not None}))",
     )
     assert probe.returncode == 0, probe.stderr[-3000:]
     where = json.loads(probe.stdout)
