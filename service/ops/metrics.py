@@ -52,18 +52,12 @@ def record_ingest(summary: dict[str, Any], state: str) -> None:
             INGEST_DOCUMENTS.labels(result).inc(count)
 
 
-def registry() -> CollectorRegistry | None:
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return None
-    from prometheus_client import multiprocess
-
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
-    return registry
-
-
 def exposition() -> tuple[bytes, str]:
     """The metrics in Prometheus' text format (every worker's, when PROMETHEUS_MULTIPROC_DIR is set) and its type."""
-    shared = registry()
-    data = generate_latest(shared) if shared is not None else generate_latest()
-    return data, CONTENT_TYPE_LATEST.split(";")[0]
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        shared = CollectorRegistry()
+        multiprocess.MultiProcessCollector(shared)
+        return generate_latest(shared), CONTENT_TYPE_LATEST.split(";")[0]
+    return generate_latest(), CONTENT_TYPE_LATEST.split(";")[0]

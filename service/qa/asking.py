@@ -99,14 +99,6 @@ class Kazde:
         store.warm_up()
         return store
 
-    def count(self) -> int:
-        """The passages the index holds now; an unreachable index is the same 503 as on a question."""
-        store = self.store()
-        try:
-            return store.count()
-        except StoreError as exc:
-            raise self.unreachable(exc) from exc
-
     def unreachable(self, exc: Exception) -> Unavailable:
         """The 503 for an index that cannot be read, with what fixes it (the cause goes to the log, not the
         client: it can hold paths and the store's internals)."""
