@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help lock venv models reader run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability screenshots
+.PHONY: help lock venv models reader run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability screenshots fixtures
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -105,6 +105,14 @@ test: venv browser-deps $(LLM_STAMP) ## The whole suite, every tier (the real-LL
 
 screenshots: venv browser-deps ## Retake the README's screenshots (the upload and theme browser tests) into docs/screenshots/
 	KAZDE_SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(PYTEST) -q tests/test_page.py -k "upload_a_pdf or themes"
+
+OFFICE := tests/fixtures/office
+fixtures: ## Remake the Word, OpenDocument and EPUB test files from their source ($(OFFICE)/*.fodt) with LibreOffice
+	@command -v soffice >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	     libreoffice-writer-nogui; } || { echo "kazde: install LibreOffice: apt-get install libreoffice-writer-nogui" >&2; exit 1; }
+	cd $(OFFICE) && for format in 'docx:MS Word 2007 XML' odt epub; do \
+	  soffice --headless --convert-to "$$format" *.fodt >/dev/null || exit 1; done
 
 test-fast: venv ## The quick tier for the edit loop (no slow, server or bench-data tests)
 	$(PYTEST) -q -m "not slow and not server and not llm"

@@ -12,7 +12,7 @@ from ingest.loaders import load as load_file
 from ingest.lock import WriterBusy, WriterLock
 from ingest.manifest import Manifest
 from ingest.manifest import load as load_manifest
-from ingest.pipeline import IngestError, IngestReport, StoreOpener, run
+from ingest.pipeline import IngestError, IngestReport, Removal, StoreOpener, remove, run
 
 __all__ = [
     "CHUNK_CHARS",
@@ -26,11 +26,13 @@ __all__ = [
     "LoadedDocument",
     "Manifest",
     "Page",
+    "Removal",
     "StoreOpener",
     "WriterBusy",
     "WriterLock",
     "chunk_page",
     "load_file",
     "load_manifest",
+    "remove",
     "run",
 ]

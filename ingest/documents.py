@@ -13,10 +13,12 @@ class LoadError(Exception):
 
 @dataclass(frozen=True)
 class Page:
-    """One unit of text of a document: a PDF page (numbered from 1) or a whole text file (number None)."""
+    """One unit of text of a document: a PDF page (numbered from 1), a whole text file (number None), or a
+    section of a format without pages (Word, OpenDocument, EPUB: number None, `section` its heading)."""
 
     text: str
     number: int | None = None
+    section: str = ""
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Chunk:
     content_hash: str
     doc_type: str = ""
     version: str = ""  # content hash and chunker together: which cut of which content this chunk belongs to
+    section: str = ""  # the heading the passage stands under, where the format has no pages
 
     def metadata(self) -> dict[str, str | int]:
         """The chunk's metadata as Chroma stores it (no None values: a missing page is left out)."""
@@ -66,6 +69,8 @@ class Chunk:
         }
         if self.page is not None:
             meta["page"] = self.page
+        if self.section:
+            meta["section"] = self.section
         years = years_in(self.text)
         if years:
             # The range of years the passage mentions, for year filters (Chroma has no list-valued metadata).

@@ -80,6 +80,35 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
         _emit_json(summary)
 
 
+@main.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON line on standard output.")
+def remove(doc_ids: tuple[str, ...], as_json: bool) -> None:
+    """Remove documents from the index (an uploaded one's file too); `kazde status` lists their ids."""
+    from ingest import WriterBusy
+    from service.ops import remove_document
+    from vectorstore import StoreError
+
+    settings = _settings()
+    results, unknown = [], []
+    for doc_id in doc_ids:
+        try:
+            removed = remove_document(settings, doc_id)
+        except (WriterBusy, StoreError, ValueError) as exc:
+            _fail(str(exc))
+        if removed is None:
+            unknown.append(doc_id)
+            continue
+        results.append(removed)
+        click.echo(f"removed  {doc_id}: {removed['passages']} passages. {removed['message']}", err=as_json)
+    for doc_id in unknown:
+        click.echo(f"unknown  {doc_id}: the index has no document with this id (see `kazde status`)", err=True)
+    if as_json:
+        _emit_json({"removed": results, "unknown": unknown})
+    if unknown:
+        sys.exit(1)
+
+
 class _ProgressBar:
     """A tqdm bar on standard error, created when the first file is done (a no-op run shows none)."""
 
@@ -189,7 +218,7 @@ def ask(question: str, as_json: bool, k: int) -> None:
         return
     click.echo(result.answer.text)
     for c in result.answer.citations:
-        page = f", page {c.page}" if c.page is not None else ""
+        page = f", page {c.page}" if c.page is not None else f", § {c.section}" if c.section else ""
         click.echo(f"[{c.n}] {c.title} ({c.doc_id}{page}) {c.source or ''}".rstrip())
     if result.answer.abstained:
         click.echo("Closest passages:")

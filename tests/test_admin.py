@@ -238,3 +238,114 @@ def test_feedback_is_stored_and_exported_as_question_file_lines(admin_server: st
         ("Wer?", [], []),
     ]
     assert rows[-1]["review"] is True and all(r["id"].startswith("fb-") for r in rows)
+
+
+OFFICE = Path(__file__).parent / "fixtures" / "office"
+FOUNDED = "Wann wurde das Goethe-Institut Kasachstan in Almaty eröffnet?"
+
+
+def _changed(fmt: str, old: str, new: str) -> bytes:
+    """The fixture in this format with one phrase of its text changed (as an edit in a word processor would)."""
+    import io
+    import zipfile
+
+    part = {"docx": "word/document.xml", "odt": "content.xml"}[fmt]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(OFFICE / f"goethe_chronik.{fmt}") as src, zipfile.ZipFile(buffer, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, data.replace(old.encode(), new.encode()) if info.filename == part else data)
+    return buffer.getvalue()
+
+
+def _index(data_dir: Path):
+    from service.qa.index import open_index
+    from service.settings import Settings
+
+    return open_index(Settings(data_dir=data_dir))
+
+
+def _ask(base: str, question: str) -> dict:
+    status, answer = _json("POST", base + "/api/ask", {"question": question, "k": 5})
+    assert status == 200, answer
+    return answer
+
+
+def test_word_opendocument_and_epub_uploads_are_cited_by_section(admin_server: str) -> None:
+    files = [(f"chronik.{fmt}", (OFFICE / f"goethe_chronik.{fmt}").read_bytes()) for fmt in ("docx", "odt", "epub")]
+    status, body = _upload(admin_server, [*files, ("fake.docx", b"plain text named .docx")], query="?reindex=1")
+    assert status == 201 and [s["doc_id"] for s in body["saved"]] == [f for f, _ in files], body
+    assert body["rejected"] == [{"name": "fake.docx", "reason": "not a .docx file: the content is not a zip container"}]
+    job = _wait_for(admin_server, body["job_id"])
+    assert job["state"] == "done" and job["summary"]["failed"] == 0, job
+    docs = {d["doc_id"]: d for d in _json("GET", admin_server + "/api/documents")[1]["documents"]}
+    # One content in three formats: three documents (the text of each is its own, not byte-identical).
+    assert {docs[f]["origin"] for f, _ in files} == {"upload"} and docs[SOME_DOCS[0]]["origin"] == "folder"
+    assert {docs[f]["pages"] for f, _ in files} == {0}, "sections are not pages"
+    answer = _ask(admin_server, FOUNDED)
+    assert not answer["abstained"], answer
+    cited = answer["citations"][0]
+    assert cited["doc_id"] in {f for f, _ in files} and "1994" in cited["quote"], answer
+    assert (cited["page"], cited["section"]) == (None, "Die Gründung in Almaty"), cited
+    passage = answer["passages"][cited["passage"]]
+    assert passage["section"] == "Die Gründung in Almaty" and cited["quote"] in passage["text"]
+    for doc_id, _ in files:
+        status, raw, headers = _call("GET", f"{admin_server}/documents/{doc_id}")
+        assert status == 200 and raw[:4] == b"PK\x03\x04" and "attachment" in headers["Content-Disposition"]
+
+
+def test_a_removed_document_is_gone_from_every_index_and_never_cited_again(admin_server: str) -> None:
+    # Sentences of their own (the others they share with the documents of the test before stay stored).
+    files = [(f"removable.{fmt}", _changed(fmt, "Erhard Rathke", "Ulrike Beispiel")) for fmt in ("docx", "odt")]
+    store = _index(DATA_DIRS["admin"])
+    sentences_before = store.sentences.count()
+    before = store.chunk_counts()
+    status, body = _upload(admin_server, files, query="?reindex=1")
+    assert status == 201 and _wait_for(admin_server, body["job_id"])["state"] == "done"
+    assert store.sentences.count() > sentences_before
+    assert _json("DELETE", f"{admin_server}/api/documents/removable.docx")[0] == 401
+    assert _json("DELETE", f"{admin_server}/api/documents/removable.docx", token="wrong")[0] == 403
+    status, body = _json("DELETE", f"{admin_server}/api/documents/nothing-like-it.pdf", token=TOKEN)
+    assert (status, body["error"]) == (404, "document_not_found")
+
+    for doc_id, _ in files:
+        status, removed = _json("DELETE", f"{admin_server}/api/documents/{doc_id}", token=TOKEN)
+        assert status == 200, removed
+        assert removed["passages"] > 0 and removed["file_removed"] and not removed["returns_on_reindex"], removed
+        assert not (DATA_DIRS["admin"] / "uploads" / doc_id).exists()
+    # Passages, second vectors, keyword rows and the sentences no other passage shares: all as before the upload.
+    assert store.chunk_counts() == before
+    assert store.second_count() == store.count()
+    # Every keyword row found is a passage that is still stored (the removed ones' rows went with them).
+    keyword_ids = [i for i, _ in store.keyword_search("Ulrike Beispiel Samal Mikrobezirk", 50)]
+    assert len(store.get(keyword_ids)) == len(keyword_ids)
+    assert store.sentences.count() == sentences_before
+    docs = {d["doc_id"] for d in _json("GET", admin_server + "/api/documents")[1]["documents"]}
+    assert not docs & {"removable.docx", "removable.odt"} and set(SOME_DOCS) <= docs
+    answer = _ask(admin_server, FOUNDED)
+    assert not {c["doc_id"] for c in answer["citations"]} & {"removable.docx", "removable.odt"}
+    assert not {p["doc_id"] for p in answer["passages"]} & {"removable.docx", "removable.odt"}
+    # A reindex does not bring an upload back: its file went with it.
+    status, body = _json("POST", admin_server + "/api/reindex", token=TOKEN)
+    assert _wait_for(admin_server, body["job_id"])["state"] == "done"
+    assert not {d["doc_id"] for d in _json("GET", admin_server + "/api/documents")[1]["documents"]} & {"removable.docx"}
+
+
+def test_an_upload_under_its_name_replaces_the_document(admin_server: str) -> None:
+    original = (OFFICE / "goethe_chronik.odt").read_bytes()
+    status, body = _upload(admin_server, [("replaceable.odt", original)], query="?reindex=1")
+    assert status == 201 and _wait_for(admin_server, body["job_id"])["state"] == "done"
+    # The same name again, without replace=1: refused, nothing lost.
+    status, body = _upload(admin_server, [("replaceable.odt", original)])
+    assert (status, body["error"]) == (409, "name_taken"), body
+    changed = _changed("odt", "Erster Institutsleiter war Erhard Rathke", "Erster Leiter war Hans Muster")
+    status, body = _upload(admin_server, [("replaceable.odt", changed)], query="?reindex=1&replace=1")
+    assert status == 201, body
+    job = _wait_for(admin_server, body["job_id"])
+    assert job["state"] == "done" and job["summary"]["updated"] == 1, job
+    store = _index(DATA_DIRS["admin"])
+    hits = store.get([i for i, _ in store.keyword_search("Erster Leiter Institutsleiter", 50)])
+    texts = [hit.text for hit, _ in hits if hit.metadata["doc_id"] == "replaceable.odt"]
+    assert any("Hans Muster" in t for t in texts) and not any("Erhard Rathke" in t for t in texts), texts
+    status, _ = _json("DELETE", f"{admin_server}/api/documents/replaceable.odt", token=TOKEN)
+    assert status == 200

@@ -204,3 +204,37 @@ def test_an_unreachable_chroma_server_is_a_clear_error(data_dir) -> None:
     assert res.returncode != 0
     assert "cannot open the index at chroma server" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.slow
+def test_remove_takes_a_folders_document_out_until_the_next_ingest_of_its_folder(tmp_path, data_dir) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = ["de_goethe_30_Jahre_Goethe-Institut_Kasachstan.txt", "seed_article.txt"]
+    for name in names:
+        shutil.copy(BUNDLED_CORPUS / name, corpus / name)
+    shutil.copy(Path(__file__).parent / "fixtures" / "office" / "goethe_chronik.docx", corpus / "chronik.docx")
+    assert kazde("ingest", str(corpus), data_dir=data_dir).returncode == 0
+    before = _status(data_dir)
+    assert before["documents"] == 3
+
+    res = kazde("remove", "chronik.docx", "no-such-doc.txt", "--json", data_dir=data_dir)
+    assert res.returncode == 1, "an unknown id is an error, after the known ones were removed"
+    out = _last_json(res.stdout)
+    assert out["unknown"] == ["no-such-doc.txt"] and [r["doc_id"] for r in out["removed"]] == ["chronik.docx"]
+    removed = out["removed"][0]
+    assert removed["returns_on_reindex"] and not removed["file_removed"] and removed["passages"] > 0
+    assert "next ingest" in removed["message"] and "unknown  no-such-doc.txt" in res.stderr
+    assert (corpus / "chronik.docx").exists(), "a user's folder is never changed"
+    status = _status(data_dir)
+    assert status["documents"] == 2 and "chronik.docx" not in {d["doc_id"] for d in status["docs"]}
+    assert status["chunks"] == before["chunks"] - removed["passages"]
+    asked = kazde("ask", "Wann wurde das Goethe-Institut in Almaty eröffnet?", "--json", data_dir=data_dir)
+    assert asked.returncode == 0 and "chronik.docx" not in asked.stdout
+
+    # As the command said: the next ingest of the folder brings it back, unless its file goes.
+    assert _last_json(kazde("ingest", str(corpus), "--json", data_dir=data_dir).stdout)["added"] == 1
+    (corpus / "chronik.docx").unlink()
+    assert kazde("remove", "chronik.docx", data_dir=data_dir).returncode == 0
+    assert _last_json(kazde("ingest", str(corpus), "--json", data_dir=data_dir).stdout)["added"] == 0
+    assert _status(data_dir)["documents"] == 2

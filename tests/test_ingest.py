@@ -174,15 +174,16 @@ def test_bad_files_are_reported_and_the_rest_of_the_batch_is_indexed(tmp_path, o
     shutil.copy(BUNDLED_CORPUS / "en_dw_Steinmeier_Tokayev_2023.txt", folder)
     (folder / "empty.pdf").write_bytes(b"")
     (folder / "garbage.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf at all\n%%EOF\n")
-    (folder / "notes.docx").write_bytes(b"PK\x03\x04 not supported")
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04 not a zip after all")
+    (folder / "notes.rtf").write_bytes(b"{\\rtf1 not supported}")
     (folder / "latin1.txt").write_bytes("Gr\xfc\xdfe aus K\xf6ln".encode("latin-1"))
     (folder / "blank.md").write_text("   \n\n", encoding="utf-8")
 
     report = _ingest([folder], opener, data_dir)
     assert report.added == ["en_dw_Steinmeier_Tokayev_2023.txt"]
-    assert sorted(report.failed) == ["blank.md", "empty.pdf", "garbage.pdf", "latin1.txt", "notes.docx"]
+    assert sorted(report.failed) == ["blank.md", "empty.pdf", "garbage.pdf", "latin1.txt", "notes.docx", "notes.rtf"]
     assert all(reason and "\n" not in reason and "Traceback" not in reason for reason in report.failed.values())
-    assert "unsupported" in report.failed["notes.docx"]
+    assert "unsupported" in report.failed["notes.rtf"] and "not a zip container" in report.failed["notes.docx"]
 
     # An unchanged failed file is reported again with its reason, without being parsed again.
     again = _ingest([folder], _refusing_opener, data_dir)

@@ -88,12 +88,12 @@ def raw_pdf(contents: list[bytes], *, catalog_extra: bytes = b"", kids: bytes | 
 
 
 def test_unknown_extension_is_refused_with_the_supported_list(tmp_path: Path) -> None:
-    with pytest.raises(LoadError, match=r"^unsupported file type '\.xyz' \(supported: \.pdf, \.txt, \.md, \.html\)$"):
+    with pytest.raises(LoadError, match=r"^unsupported file type '\.xyz' \(supported: \.pdf, \.txt, \.md, \.html, \.docx, \.odt, \.epub\)$"):
         load(write(tmp_path, "notes.xyz", "text"))
 
 
 def test_supported_suffixes_name_every_format() -> None:
-    assert {".pdf", ".txt", ".md", ".markdown", ".html", ".htm"} == set(SUPPORTED_SUFFIXES)
+    assert {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".epub"} == set(SUPPORTED_SUFFIXES)
 
 
 def test_suffix_is_matched_case_insensitively(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TOKEN = "page-admin-token"
 FIXTURE_PDF = Path(__file__).parent / "fixtures" / "multilingual.pdf"
+OFFICE = Path(__file__).parent / "fixtures" / "office"
 SCREENSHOTS = Path(os.environ.get("KAZDE_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "kazde-screenshots")
 SOME_DOCS = ("de_goethe_30_Jahre_Goethe-Institut_Kasachstan.txt", "ru_caravan_Den_skorbi_28_avgusta.txt")
 # A document that tries every trick: the sentence that answers carries them all.
@@ -119,7 +120,7 @@ def test_upload_a_pdf_watch_the_reindex_then_ask_and_get_it_cited(browser: WebDr
     assert progress.get_property("value") == progress.get_property("max") > 0
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, '#documents-body tr[data-doc-id="multilingual.pdf"]'))
     row = browser.find_element(By.CSS_SELECTOR, '#documents-body tr[data-doc-id="multilingual.pdf"]')
-    assert row.text.endswith("Indexed")
+    assert row.find_element(By.CSS_SELECTOR, ".doc-status").text == "Indexed"
     _shoot(browser, "documents-light-desktop.png")
     browser.find_element(By.ID, "close-documents").click()
 
@@ -131,6 +132,76 @@ def test_upload_a_pdf_watch_the_reindex_then_ask_and_get_it_cited(browser: WebDr
     assert link.get_attribute("href").endswith("/documents/multilingual.pdf#page=1")
     assert "1999" in text_of(browser.find_element(By.CSS_SELECTOR, "#source-passage mark"))
     assert console_errors(browser, allow=("401",)) == []
+
+
+def test_a_word_document_is_cited_by_section_replaced_and_removed(
+    browser: WebDriver, admin_site, tmp_path: Path
+) -> None:
+    base, data_dir = admin_site
+    _fresh(browser, base)
+    browser.find_element(By.ID, "open-documents").click()
+    browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
+    browser.find_element(By.ID, "upload-files").send_keys(str(OFFICE / "goethe_chronik.docx"))
+    browser.find_element(By.ID, "upload-button").click()
+    status = browser.find_element(By.ID, "job-status")
+    _wait(browser, lambda d: status.text.startswith("Done"), timeout=180)
+    row_css = '#documents-body tr[data-doc-id="goethe_chronik.docx"]'
+    row = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, row_css))
+    # A folder's document can be removed, not replaced; an upload both.
+    folder_row = browser.find_element(By.CSS_SELECTOR, f'#documents-body tr[data-doc-id="{SOME_DOCS[0]}"]')
+    assert [b.text for b in folder_row.find_elements(By.CSS_SELECTOR, ".doc-actions button")] == ["Remove"]
+    assert [b.text for b in row.find_elements(By.CSS_SELECTOR, ".doc-actions button")] == ["Remove", "Replace"]
+    browser.find_element(By.ID, "close-documents").click()
+
+    reply = ask_in_page(browser, "Wann wurde das Goethe-Institut Kasachstan in Almaty eröffnet?")
+    source = reply.find_element(By.CSS_SELECTOR, ".answer-sources .source-item")
+    assert source.get_attribute("data-doc-id") == "goethe_chronik.docx", reply.text
+    assert source.find_element(By.CSS_SELECTOR, ".source-item-page").text == "§ Die Gründung in Almaty"
+    reply.find_element(By.CSS_SELECTOR, "button.citation").click()
+    meta = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#source .meta-page"))
+    assert meta.text == "§ Die Gründung in Almaty"
+
+    # Replace: the new file takes the document's place under its name.
+    changed = tmp_path / "chronik-neu.docx"
+    changed.write_bytes(_docx_with("Erhard Rathke", "Hans Muster"))
+    browser.find_element(By.ID, "open-documents").click()
+    row = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, row_css))
+    row.find_element(By.CSS_SELECTOR, ".doc-replace").click()
+    browser.find_element(By.ID, "replace-file").send_keys(str(changed))
+    _wait(browser, lambda d: status.text.startswith("Done"), timeout=180)
+    assert (data_dir / "uploads" / "goethe_chronik.docx").read_bytes() == changed.read_bytes()
+    assert not (data_dir / "uploads" / "chronik-neu.docx").exists()
+
+    # Remove, after the page asks.
+    browser.execute_script(
+        "window.kazdeAsked = []; window.confirm = (q) => { window.kazdeAsked.push(q); return true; };"
+    )
+    row = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, row_css))
+    row.find_element(By.CSS_SELECTOR, ".doc-remove").click()
+    _wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, row_css))
+    asked = browser.execute_script("return window.kazdeAsked")
+    assert len(asked) == 1 and "Chronik des Goethe-Instituts Kasachstan" in asked[0]
+    assert status.text == "Removed “Chronik des Goethe-Instituts Kasachstan”."
+    assert not (data_dir / "uploads" / "goethe_chronik.docx").exists()
+    browser.find_element(By.ID, "close-documents").click()
+    reply = ask_in_page(browser, "Wann wurde das Goethe-Institut Kasachstan in Almaty eröffnet?")
+    cited = {s.get_attribute("data-doc-id") for s in reply.find_elements(By.CSS_SELECTOR, ".source-item")}
+    assert "goethe_chronik.docx" not in cited
+    assert console_errors(browser) == []
+
+
+def _docx_with(old: str, new: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(OFFICE / "goethe_chronik.docx") as src, zipfile.ZipFile(buffer, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(
+                info, data.replace(old.encode(), new.encode()) if info.filename == "word/document.xml" else data
+            )
+    return buffer.getvalue()
 
 
 def test_a_failed_file_is_listed_with_its_reason(browser: WebDriver, admin_site, tmp_path: Path) -> None:

@@ -148,6 +148,16 @@ class Store:
         if self.keyword is not None:
             self.keyword.delete_document(doc_id, keep_version=keep_version)
 
+    def remove_document(self, doc_id: str) -> int:
+        """Delete a document from every index: passages, second vectors, keyword rows, and the sentence vectors
+        that no other passage shares. The number of passages removed."""
+        res = _retrying(lambda: self._collection.get(where={"doc_id": doc_id}, include=["documents"]))
+        texts = [t or "" for t in res["documents"]]
+        self.delete_document(doc_id)
+        if self.sentences is not None and texts:
+            self.sentences.forget(texts, (text or "" for _, _, text in self.iter_records(with_text=True)))
+        return len(texts)
+
     def search(self, query: str, k: int = 5, where: dict[str, Any] | None = None) -> list[Hit]:
         """The k passages closest to the query, best first."""
         return self.search_vector(self.embedder.embed_query(query), k, where)

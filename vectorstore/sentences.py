@@ -125,6 +125,25 @@ class SentenceIndex:
         """The question's unit vector."""
         return _unit(self.embedder.embed_query(text))
 
+    def forget(self, texts: Iterable[str], keep: Iterable[str]) -> int:
+        """Drop the stored sentences of `texts` that none of the `keep` texts holds (a removed document's, which
+        no other passage shares); the number dropped."""
+        gone = {_key(s) for text in texts for s in self.split(text)}
+        for text in keep:
+            if not gone:
+                break
+            gone.difference_update(_key(s) for s in self.split(text))
+        keys = list(gone)
+        db = self._db()
+        with db:
+            for i in range(0, len(keys), _LOOKUP):
+                part = keys[i : i + _LOOKUP]
+                db.execute(f"DELETE FROM sentence_vectors WHERE key IN ({','.join('?' * len(part))})", part)
+        with self._lock:
+            for key in keys:
+                self._memory.pop(key, None)
+        return len(keys)
+
     def count(self) -> int:
         """Sentences stored."""
         return int(self._db().execute("SELECT count(*) FROM sentence_vectors").fetchone()[0])

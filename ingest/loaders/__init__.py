@@ -6,14 +6,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.documents import LoadedDocument, LoadError
+from ingest.loaders.docx import load_docx
+from ingest.loaders.epub import load_epub
 from ingest.loaders.html import load_html
+from ingest.loaders.odt import load_odt
 from ingest.loaders.pdf import load_pdf
 from ingest.loaders.text import load_text
 
 __all__ = ["SUPPORTED_SUFFIXES", "load"]
 
-SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".markdown", ".html", ".htm"})
-_SUPPORTED_TEXT = ".pdf, .txt, .md, .html"
+SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".epub"})
+_SUPPORTED_TEXT = ".pdf, .txt, .md, .html, .docx, .odt, .epub"
 
 
 def load(path: Path, *, password: str | None = None) -> LoadedDocument:
@@ -37,4 +40,7 @@ _LOADERS: dict[str, Callable[[Path, bytes, str | None], LoadedDocument]] = {
     ".markdown": load_text,
     ".html": load_html,
     ".htm": load_html,
+    ".docx": load_docx,
+    ".odt": load_odt,
+    ".epub": load_epub,
 }

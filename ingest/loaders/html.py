@@ -44,7 +44,7 @@ class _Break(int):
     """Line breaks owed once an element's children are done (an int: never mistaken for the page's text)."""
 
 
-def _decode_html(data: bytes) -> str:
+def decode_html(data: bytes) -> str:
     """Decode as UTF-8, else in the charset the page declares; an undeclared legacy encoding is refused."""
     try:
         return decode(data)
@@ -115,13 +115,34 @@ def _html_text(root: Tag) -> str:
     return "".join(out)
 
 
-def load_html(path: Path, data: bytes, password: str | None) -> LoadedDocument:
-    """Load an HTML page's main text as one page, with title, canonical URL and language from its markup."""
-    markup = _decode_html(data)
+def parse_html(markup: str | bytes) -> BeautifulSoup:
+    """The page parsed by lxml's HTML parser (as browsers would: broken markup is mended, not refused)."""
     with warnings.catch_warnings():
         # bs4 warns about XHTML parsed as HTML and markup that looks like a file name; both are fine here.
         warnings.simplefilter("ignore")
-        soup = BeautifulSoup(markup, "lxml")
+        return BeautifulSoup(markup, "lxml")
+
+
+def main_text(soup: BeautifulSoup) -> str:
+    """The text a reader sees in the page's main part, without furniture, hidden text or scripts.
+
+    Takes the page furniture out of `soup` on the way.
+    """
+    for tag in soup.find_all(_DROPPED_TAGS) + soup.find_all(_is_hidden):
+        if not tag.decomposed:
+            tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    for cell in root.find_all(_CELL_TAGS):
+        # Paragraphs inside a table cell (as word processors write them) stay on the row's line.
+        for block in cell.find_all(["p", "div"]):
+            block.insert_after(" ")
+            block.unwrap()
+    return _LEADING_SPACE.sub("", normalize_text(_html_text(root)))
+
+
+def load_html(path: Path, data: bytes, password: str | None) -> LoadedDocument:
+    """Load an HTML page's main text as one page, with title, canonical URL and language from its markup."""
+    soup = parse_html(decode_html(data))
 
     head_title = soup.head.find("title") if soup.head is not None else None
     h1 = soup.find("h1")
@@ -135,11 +156,7 @@ def load_html(path: Path, data: bytes, password: str | None) -> LoadedDocument:
     source = source_url((href if isinstance(href, str) else "") or _meta_content(soup, "og:url"))
     lang = soup.html.get("lang") if soup.html is not None else None
 
-    for tag in soup.find_all(_DROPPED_TAGS) + soup.find_all(_is_hidden):
-        if not tag.decomposed:
-            tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.body or soup
-    text = _LEADING_SPACE.sub("", normalize_text(_html_text(root)))
+    text = main_text(soup)
     if not text:
         raise LoadError("no text in the HTML page's body")
     reason = garbage_reason(text)

@@ -36,6 +36,7 @@ def make_chunks(
             content_hash=content_hash,
             doc_type=doc.doc_type,
             version=version,
+            section=page.section,
         )
         for index, (page, start, end) in enumerate(chunk_pages(doc.pages, size, overlap))
     ]

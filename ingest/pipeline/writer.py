@@ -97,7 +97,8 @@ class Writer:
             self.m.docs[doc_id] = work.entry(
                 chunker=self.chunker,
                 chunks=len(cs),
-                pages=len(doc.pages),
+                # Sections are not pages: a Word, OpenDocument or EPUB file has none to count.
+                pages=0 if any(page.section for page in doc.pages) else len(doc.pages),
                 title=doc.title,
                 source=doc.source,
                 language=doc.language,

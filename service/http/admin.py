@@ -17,11 +17,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import FileStorage
 
-from ingest import SUPPORTED_SUFFIXES, load_manifest
+from ingest import SUPPORTED_SUFFIXES, WriterBusy, load_manifest
 from service.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from service.http.api import json_body, kazde, limit_rate
 from service.http.contract import parse_feedback
-from service.ops import FEEDBACK_MAX_BODY_BYTES, FeedbackStore, Reindexer
+from service.ops import FEEDBACK_MAX_BODY_BYTES, FeedbackStore, Reindexer, remove_document
 from service.settings import Settings
 
 bp = Blueprint("admin", __name__)
@@ -79,9 +79,11 @@ def content_problem(name: str, head: bytes) -> str | None:
     """Why a file's first bytes do not fit its type (None when they do)."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        return f"unsupported file type {suffix or '(no extension)'}; allowed: PDF, txt, md, html"
+        return f"unsupported file type {suffix or '(no extension)'}; allowed: PDF, txt, md, html, docx, odt, epub"
     if suffix == ".pdf":
         return None if head.lstrip().startswith(b"%PDF-") else "not a PDF: the content does not start with %PDF-"
+    if suffix in _ZIPPED:
+        return _zip_problem(suffix, head)
     if head.lstrip().startswith(b"%PDF-"):
         return f"the content is a PDF, not {suffix} text"
     if b"\x00" in head:
@@ -92,6 +94,24 @@ def content_problem(name: str, head: bytes) -> str | None:
         # A multi-byte character cut at the end of the sniffed bytes is fine; anything earlier is not UTF-8.
         if exc.start < len(head) - 4:
             return "not UTF-8 text"
+    return None
+
+
+# Word, OpenDocument and EPUB files are zip archives; OpenDocument and EPUB name their type in a first,
+# uncompressed member "mimetype" (its content starts at byte 38 of the file).
+_ZIPPED = {".docx": None, ".odt": b"application/vnd.oasis.opendocument.text", ".epub": b"application/epub+zip"}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _zip_problem(suffix: str, head: bytes) -> str | None:
+    kind = suffix.lstrip(".")
+    if head.startswith(_OLE):
+        return f"not a .{kind} file: a password-protected or legacy (.doc) Office file; save it as .{kind} unprotected"
+    if not head.startswith(b"PK\x03\x04"):
+        return f"not a .{kind} file: the content is not a zip container"
+    mime = _ZIPPED[suffix]
+    if mime is not None and head[30:38] == b"mimetype" and not head[38:].startswith(mime):
+        return f"not a .{kind} file: its mimetype member names another type"
     return None
 
 
@@ -165,6 +185,21 @@ def upload() -> tuple[Response, int]:
     # An error body as every 4xx has (CONTRACT.md), with each rejected file's reason beside it.
     body |= BadRequest("None of the files could be stored: see each one's reason.", code="files_rejected").to_json()
     return jsonify(body), 400
+
+
+@bp.delete("/api/documents/<path:doc_id>")
+def delete(doc_id: str) -> Response:
+    """Remove a document from every index and the manifest, and its file when it is an upload."""
+    require_admin()
+    try:
+        removed = remove_document(_settings(), doc_id)
+    except WriterBusy as exc:
+        raise Conflict(
+            f"A reindex is writing to the index; remove the document when it is done ({exc}).", code="busy"
+        ) from exc
+    if removed is None:
+        raise NotFound(f"No document with id {doc_id!r}.", code="document_not_found")
+    return jsonify(removed)
 
 
 @bp.post("/api/reindex")

@@ -17,7 +17,7 @@ from service.errors import BadRequest, KazdeError, NotFound, RateLimited
 from service.http import observe
 from service.http.contract import parse_ask
 from service.http.openapi import OPENAPI
-from service.ops import metrics
+from service.ops import is_upload, metrics
 from service.qa import AskResult, Kazde
 
 bp = Blueprint("api", __name__)
@@ -164,6 +164,7 @@ def documents() -> Response:
             "chunks": e.chunks,
             "indexed_at": e.indexed_at,
             "status": status,
+            "origin": "upload" if is_upload(kazde().settings, e.root) else "folder",
         }
         if e.failed:
             item["reason"] = e.reason
@@ -175,6 +176,14 @@ def documents() -> Response:
     return jsonify({"documents": items, "writes_enabled": bool(kazde().settings.admin_token)})
 
 
+_DOWNLOADED = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".epub": "application/epub+zip",
+}
+_OPENED_AS = {".pdf": "application/pdf", **_DOWNLOADED}
+
+
 @bp.get("/documents/<path:doc_id>")
 def original(doc_id: str) -> Response:
     """The original file of an indexed document (a PDF opens at a page with #page=N)."""
@@ -184,8 +193,10 @@ def original(doc_id: str) -> Response:
         raise NotFound(f"No indexed document with id {doc_id!r}.", code="document_not_found")
     path = Path(entry.path)
     # A user's HTML is shown as text, never rendered from this origin (it could carry scripts).
-    mimetype = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain"  # Flask adds charset=utf-8
-    response = send_file(path, mimetype=mimetype, download_name=path.name, as_attachment=False)
+    suffix = path.suffix.lower()
+    # Word, OpenDocument and EPUB files are downloaded and opened by the reader's own program.
+    mimetype = _OPENED_AS.get(suffix, "text/plain")  # Flask adds charset=utf-8 to text/plain
+    response = send_file(path, mimetype=mimetype, download_name=path.name, as_attachment=suffix in _DOWNLOADED)
     response.headers["Content-Security-Policy"] = "sandbox"
     return response
 

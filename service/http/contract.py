@@ -163,6 +163,10 @@ class Citation(_Open):
     doc_id: str
     title: str
     page: int | None
+    section: str | None = Field(
+        None,
+        description="The heading the quote stands under, where the document has no pages (Word, OpenDocument, EPUB).",
+    )
     source: str | None
     quote: str
     passage: int | None = Field(None, description="Index into `passages` of the passage quoted.")
@@ -172,6 +176,9 @@ class Passage(_Open):
     doc_id: str
     title: str
     page: int | None
+    section: str | None = Field(
+        None, description="The heading the passage stands under, where the document has no pages."
+    )
     source: str | None = None
     language: str = ""
     text: str
@@ -217,6 +224,9 @@ class Document(_Open):
     chunks: int
     indexed_at: str | None
     status: Literal["indexed", "failed", "duplicate"]
+    origin: Literal["upload", "folder"] = Field(
+        "folder", description="An upload (Replace and Remove take its file too) or a document of an ingested folder."
+    )
     reason: str | None = None
     duplicate_of: str | None = None
     problems: list[str] | None = None
@@ -230,6 +240,19 @@ class Documents(_Open):
 class Uploaded(_Open):
     saved: list[Any]
     rejected: list[Any]
+
+
+class Removed(_Open):
+    """What DELETE /api/documents/<doc_id> did."""
+
+    doc_id: str
+    passages: int
+    file_removed: bool
+    returns_on_reindex: bool = Field(
+        description="The file stays in an ingested folder: the next ingest of that folder adds the document again."
+    )
+    duplicates: list[str]
+    message: str
 
 
 class JobAccepted(_Open):

@@ -17,6 +17,7 @@ _MODELS = {
     "Health": (contract.Health, "serialization"),
     "Documents": (contract.Documents, "serialization"),
     "Uploaded": (contract.Uploaded, "serialization"),
+    "Removed": (contract.Removed, "serialization"),
     "JobAccepted": (contract.JobAccepted, "serialization"),
     "Job": (contract.Job, "serialization"),
     "FeedbackStored": (contract.FeedbackStored, "serialization"),
@@ -99,7 +100,8 @@ OPENAPI: dict[str, Any] = {
                 "responses": {"200": _json(_schema("Documents"))},
             },
             "post": {
-                "summary": "Upload files (PDF, txt, md, html) for indexing; ?reindex=1 starts a reindex too",
+                "summary": "Upload files (PDF, txt, md, html, docx, odt, epub) for indexing; ?reindex=1 starts a"
+                " reindex too; replace=1 replaces an upload of the same name",
                 "security": _ADMIN,
                 "parameters": [
                     {"name": "reindex", "in": "query", "schema": {"enum": ["0", "1"]}},
@@ -132,6 +134,25 @@ OPENAPI: dict[str, Any] = {
                     },
                 },
             },
+        },
+        "/api/documents/{doc_id}": {
+            "delete": {
+                "summary": "Remove a document from the index (and its file, when it is an upload)",
+                "description": "A document of an ingested folder keeps its file and comes back with the next ingest of"
+                " that folder unless the file goes (`returns_on_reindex`).",
+                "security": _ADMIN,
+                "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json(_schema("Removed")),
+                    **_WRITE_ERRORS,
+                    "404": {"description": "No such document", "content": {"application/json": {"schema": _ERROR}}},
+                    "409": {
+                        "description": "A reindex is writing to the index",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
+                    "503": _ERRORS["503"],
+                },
+            }
         },
         "/api/reindex": {
             "post": {

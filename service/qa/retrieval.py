@@ -29,6 +29,7 @@ class Passage:
     start: int
     end: int
     chunk_indexes: list[int] = field(default_factory=list)
+    section: str = ""  # the heading it stands under, in a format without pages (Word, OpenDocument, EPUB)
     second: float = 0.0  # the second embedder's bonus (Tuning.w_second_passage times its cosine above the base)
     sentences: list[ScoredSentence] = field(default_factory=list)  # best first
 
@@ -38,6 +39,7 @@ class Passage:
             "doc_id": self.doc_id,
             "title": self.title,
             "page": self.page,
+            "section": self.section or None,
             "source": self.source or None,
             "language": self.language,
             "text": self.text,
@@ -110,6 +112,7 @@ def _passage(hit: Hit, second: float) -> Passage:
         end=int(m.get("end", 0)),
         chunk_indexes=[int(m.get("chunk_index", 0))],
         second=second,
+        section=str(m.get("section", "")),
     )
 
 
@@ -119,7 +122,7 @@ def _merge_adjacent(hits: list[Hit], second: dict[str, float] | None = None) -> 
     for hit in hits:
         p = _passage(hit, (second or {}).get(hit.id, 0.0))
         for q in merged:
-            if q.doc_id == p.doc_id and q.page == p.page and _touch(q, p):
+            if q.doc_id == p.doc_id and (q.page, q.section) == (p.page, p.section) and _touch(q, p):
                 _join(q, p)
                 break
         else:

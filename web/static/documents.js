@@ -1,5 +1,6 @@
-// The documents view: every document with its language, pages, chunks, indexed date and status; upload and
-// reindex with the admin token, a progress bar while the job runs, and each failed file with its reason.
+// The documents view: every document with its language, pages, chunks, indexed date and status; upload,
+// reindex, remove and replace with the admin token, a progress bar while a job runs, and each failed file with
+// its reason.
 // The token is kept for this tab only (sessionStorage) and sent in the Authorization header, never as a
 // cookie. All text is set with textContent.
 
@@ -21,6 +22,7 @@ function mount({ onIndexChanged }) {
     writesOff: $("writes-off"),
     token: $("admin-token"),
     files: $("upload-files"),
+    replaceFile: $("replace-file"),
     upload: $("upload-button"),
     reindex: $("reindex-button"),
     progress: $("job-progress"),
@@ -29,6 +31,7 @@ function mount({ onIndexChanged }) {
   };
   let writesEnabled = false;
   let busy = false;
+  let replacing = null; // the document whose Replace button chose the file being picked
 
   try {
     ui.token.value = window.sessionStorage.getItem(TOKEN_KEY) || "";
@@ -64,6 +67,27 @@ function mount({ onIndexChanged }) {
     return h("td", { className: "doc-status indexed", text: t("statusIndexed") });
   }
 
+  function actionsCell(doc) {
+    const cell = h("td", { className: "doc-actions" });
+    if (!writesEnabled) return cell;
+    const remove = h("button", { className: "ghost-button doc-remove", text: t("remove"), attrs: { type: "button" } });
+    remove.disabled = busy;
+    remove.addEventListener("click", () => removeDocument(doc));
+    cell.append(remove);
+    if (doc.origin === "upload") {
+      // Only an upload can be replaced: a folder's document is changed in its folder and reindexed.
+      const replace = h("button", { className: "ghost-button doc-replace", text: t("replace"), attrs: { type: "button" } });
+      replace.disabled = busy;
+      replace.addEventListener("click", () => {
+        replacing = doc;
+        ui.replaceFile.value = "";
+        ui.replaceFile.click();
+      });
+      cell.append(replace);
+    }
+    return cell;
+  }
+
   function render(documents) {
     ui.table.replaceChildren(
       ...documents.map((doc) =>
@@ -83,6 +107,7 @@ function mount({ onIndexChanged }) {
           h("td", { text: String(doc.chunks ?? "–") }),
           h("td", { text: formatDate(doc.indexed_at) }),
           statusCell(doc),
+          actionsCell(doc),
         ),
       ),
     );
@@ -102,7 +127,8 @@ function mount({ onIndexChanged }) {
 
   function setBusy(value) {
     busy = value;
-    for (const control of [ui.files, ui.upload, ui.reindex]) control.disabled = value || !writesEnabled;
+    const controls = [ui.files, ui.upload, ui.reindex, ...ui.table.querySelectorAll(".doc-actions button")];
+    for (const control of controls) control.disabled = value || !writesEnabled;
   }
 
   function showProblems(items) {
@@ -185,6 +211,45 @@ function mount({ onIndexChanged }) {
     return data.job_id;
   }
 
+  async function removeDocument(doc) {
+    const title = doc.title || doc.doc_id;
+    const question = doc.origin === "upload" ? t("confirmRemove", { title }) : t("confirmRemoveFolder", { title });
+    if (busy || !window.confirm(question)) return;
+    setBusy(true);
+    showProblems([]);
+    try {
+      const response = await fetch(`/api/documents/${encodeURIComponent(doc.doc_id)}`, {
+        method: "DELETE",
+        headers: authHeaders(),
+      });
+      if (!response.ok) throw new Error(await errorText(response));
+      const data = await response.json();
+      ui.status.textContent = `${t("removed", { title })} ${data.returns_on_reindex ? data.message : ""}`.trim();
+      onIndexChanged();
+    } catch (error) {
+      ui.status.textContent = String(error.message || error);
+    } finally {
+      setBusy(false);
+      refresh().catch(() => {});
+    }
+  }
+
+  async function replaceDocument() {
+    const doc = replacing;
+    const file = (ui.replaceFile.files || [])[0];
+    if (!doc || !file) return null;
+    const form = new FormData();
+    // Stored under the document's own name, so that it takes that document's place (the same type of file).
+    form.append("files", file, doc.doc_id);
+    ui.status.textContent = t("replacing", { title: doc.title || doc.doc_id });
+    const response = await fetch("/api/documents?reindex=1&replace=1", { method: "POST", headers: authHeaders(), body: form });
+    if (!response.ok && response.status !== 400) throw new Error(await errorText(response));
+    const data = await response.json();
+    showProblems(data.rejected || []);
+    if (!data.job_id) throw new Error(data.message || t("nothingUploaded"));
+    return data.job_id;
+  }
+
   async function reindex() {
     const response = await fetch("/api/reindex", { method: "POST", headers: authHeaders() });
     if (!response.ok) throw new Error(await errorText(response));
@@ -196,6 +261,7 @@ function mount({ onIndexChanged }) {
     run(upload);
   });
   ui.reindex.addEventListener("click", () => run(reindex));
+  ui.replaceFile.addEventListener("change", () => run(replaceDocument));
   ui.open.addEventListener("click", () => {
     ui.dialog.showModal();
     refresh().catch(() => {

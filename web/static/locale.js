@@ -6,3 +6,9 @@ const browserLanguages = navigator.languages && navigator.languages.length ? nav
 
 export const uiLang = pickLanguage(browserLanguages);
 export const t = translator(uiLang);
+
+/** Where in its document a passage or citation stands: "Page 3", or "§ Heading" where the format has no pages. */
+export function placeIn(item) {
+  if (Number.isInteger(item.page)) return t("page", { page: item.page });
+  return typeof item.section === "string" && item.section ? `§ ${item.section}` : null;
+}

@@ -4,7 +4,7 @@
 
 import * as conversations from "./conversations.js";
 import { h, setLang, snippet } from "./dom.js";
-import { t } from "./locale.js";
+import { placeIn, t } from "./locale.js";
 import * as markdown from "./markdown.js";
 import { openCitation, showSource } from "./sources.js";
 
@@ -79,7 +79,7 @@ function sourcesList(data) {
       },
       h("span", { className: "source-item-n", text: String(citation.n) }),
       h("span", { className: "source-item-title", text: citation.title || citation.doc_id }),
-      Number.isInteger(citation.page) ? h("span", { className: "source-item-page", text: t("page", { page: citation.page }) }) : null,
+      placeIn(citation) ? h("span", { className: "source-item-page", text: placeIn(citation) }) : null,
     );
     button.addEventListener("click", () => openCitation(data, citation, button));
     list.append(h("li", {}, button));
@@ -93,7 +93,7 @@ function closestList(data) {
     const excerpt = h("span", { className: "passage-item-text", text: snippet(passage.text) });
     setLang(excerpt, passage.language);
     const meta = [
-      Number.isInteger(passage.page) ? t("page", { page: passage.page }) : null,
+      placeIn(passage),
       typeof passage.score === "number" ? t("relevance", { score: passage.score.toFixed(2) }) : null,
     ].filter(Boolean);
     const button = h(
@@ -129,7 +129,7 @@ function closestList(data) {
 function answerAsText(data) {
   const lines = [data.answer];
   for (const c of data.citations) {
-    const page = Number.isInteger(c.page) ? `, ${t("page", { page: c.page })}` : "";
+    const page = placeIn(c) ? `, ${placeIn(c)}` : "";
     lines.push(`[${c.n}] ${c.title || c.doc_id}${page}${markdown.isHttpUrl(c.source) ? ` — ${c.source}` : ""}`);
   }
   return lines.join("\n");

@@ -2,7 +2,7 @@
 // beside the chat (over it on narrow screens) and gives the focus back to what opened it when it closes.
 
 import { $, LANG_CODE, documentHref, h, setLang } from "./dom.js";
-import { t } from "./locale.js";
+import { placeIn, t } from "./locale.js";
 import { isHttpUrl } from "./markdown.js";
 
 const ui = {
@@ -49,6 +49,7 @@ export function openCitation(data, citation, from) {
         doc_id: citation.doc_id,
         title: citation.title,
         page: citation.page,
+        section: citation.section,
         source: citation.source,
         language: passage ? passage.language : undefined,
         text: passage ? passage.text : citation.quote,
@@ -68,7 +69,7 @@ export function showSource({ kicker, passage, quote }, from) {
   ui.sourceTitle.textContent = passage.title || passage.doc_id;
 
   const meta = [];
-  if (Number.isInteger(passage.page)) meta.push(h("span", { className: "meta-page", text: t("page", { page: passage.page }) }));
+  if (placeIn(passage)) meta.push(h("span", { className: "meta-page", text: placeIn(passage) }));
   if (typeof passage.language === "string" && LANG_CODE.test(passage.language)) {
     meta.push(h("span", { className: "meta-lang", text: passage.language.toUpperCase() }));
   }

@@ -20,6 +20,7 @@ class Citation:
     source: str
     quote: str
     passage: int  # index into the answer's passages
+    section: str = ""  # the heading the quote stands under, where the document has no pages
 
     def to_json(self) -> dict[str, Any]:
         """The API's citation object."""
@@ -28,6 +29,7 @@ class Citation:
             "doc_id": self.doc_id,
             "title": self.title,
             "page": self.page,
+            "section": self.section or None,
             "source": self.source or None,
             "quote": self.quote,
             "passage": self.passage,
