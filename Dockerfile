@@ -11,6 +11,9 @@ COPY service service
 COPY prompts prompts
 COPY web web
 COPY data data
+# Tesseract for OCR of scanned pages (German, Russian, Kazakh, English).
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-deu tesseract-ocr-rus \
+      tesseract-ocr-kaz tesseract-ocr-eng && rm -rf /var/lib/apt/lists/*
 ARG EXTRAS=""
 # The llm extra (llama-cpp-python) is compiled from source: it needs a C++ toolchain, and is built for AVX2 (as
 # by the Makefile), not -march=native, whose AMX kernels segfault on CPUs that have AMX.

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help lock venv models reader run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability screenshots fixtures
+.PHONY: help lock venv models reader run serve ingest test test-fast lint format bench bench-retrieval bench-generative clean browser-deps local-llm serve-prod reliability screenshots fixtures ocr-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -81,8 +81,21 @@ run: venv ## Index the bundled corpus if needed, then serve the web chat on http
 serve-prod: venv ## Production topology on loopback: a Chroma server, an ingest, gunicorn workers (KAZDE_PORT)
 	$(PY) -m service.tools.prod
 
-reliability: venv ## The full reliability suite (load, reindex under load, kill -9, real PDFs, schemathesis, Chroma restart) -> docs/reliability.md
+reliability: venv ocr-deps ## The full reliability suite (load, reindex under load, kill -9, real PDFs, schemathesis, Chroma restart) -> docs/reliability.md
 	$(PY) -m reliability
+
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng
+ocr-deps: ## Tesseract and its German, Russian, Kazakh and English data for OCR (apt-get when root, else says what to install)
+	@if command -v tesseract >/dev/null && for l in deu rus kaz eng; do tesseract --list-langs 2>/dev/null | grep -qx $$l || exit 1; done; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "kazde: installing Tesseract for OCR" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(OCR_PACKAGES); \
+	else \
+		echo "kazde: OCR needs Tesseract. Install it as root:" >&2; \
+		echo "  apt-get install -y $(OCR_PACKAGES)   (Debian/Ubuntu)" >&2; \
+		echo "  until then scanned pages are reported, not read, and tests/test_ocr.py fails saying so." >&2; \
+	fi
 
 browser-deps: ## Chromium and its driver for the browser tests (apt-get when root, else says what to install)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
@@ -96,7 +109,7 @@ browser-deps: ## Chromium and its driver for the browser tests (apt-get when roo
 		echo "  or run 'sudo make browser-deps'; until then tests/test_browser.py fails saying so." >&2; \
 	fi
 
-test: venv browser-deps $(LLM_STAMP) ## The whole suite, every tier (the real-LLM tier with the 0.5B model)
+test: venv browser-deps ocr-deps $(LLM_STAMP) ## The whole suite, every tier (the real-LLM tier with the 0.5B model)
 	@git status --porcelain > $(VENV)/.status-before 2>/dev/null || true
 	KAZDE_TEST_LLM_MODEL_PATH="$$($(PY) -m service.tools.local_model 0.5b | tail -n 1)" $(PYTEST) -q
 	@# Tests write under temp folders only: the checkout is as it was (git status before and after).
@@ -114,7 +127,7 @@ fixtures: ## Remake the Word, OpenDocument and EPUB test files from their source
 	cd $(OFFICE) && for format in 'docx:MS Word 2007 XML' odt epub; do \
 	  soffice --headless --convert-to "$$format" *.fodt >/dev/null || exit 1; done
 
-test-fast: venv ## The quick tier for the edit loop (no slow, server or bench-data tests)
+test-fast: venv ocr-deps ## The quick tier for the edit loop (no slow, server or bench-data tests)
 	$(PYTEST) -q -m "not slow and not server and not llm"
 
 lint: venv ## ruff: lint and format check

@@ -12,6 +12,7 @@ from ingest.loaders import load as load_file
 from ingest.lock import WriterBusy, WriterLock
 from ingest.manifest import Manifest
 from ingest.manifest import load as load_manifest
+from ingest.ocr import OcrOptions
 from ingest.pipeline import IngestError, IngestReport, Removal, StoreOpener, remove, run
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "LoadError",
     "LoadedDocument",
     "Manifest",
+    "OcrOptions",
     "Page",
     "Removal",
     "StoreOpener",

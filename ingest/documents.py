@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ingest.ocr import OcrOptions
 from ingest.text.years import years_in
 
 
@@ -19,6 +21,17 @@ class Page:
     text: str
     number: int | None = None
     section: str = ""
+    ocr: float | None = None  # read from an image by OCR, with this mean confidence (0..1)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What a loader may be told besides the file: a PDF's password, how scans are read, and whom to tell
+    how far OCR has got (pages done, of how many)."""
+
+    password: str | None = None
+    ocr: OcrOptions = field(default_factory=OcrOptions)
+    progress: Callable[[int, int], None] | None = None
 
 
 @dataclass
@@ -52,6 +65,7 @@ class Chunk:
     doc_type: str = ""
     version: str = ""  # content hash and chunker together: which cut of which content this chunk belongs to
     section: str = ""  # the heading the passage stands under, where the format has no pages
+    ocr: float | None = None  # the OCR confidence of its page, when the page was read from an image
 
     def metadata(self) -> dict[str, str | int]:
         """The chunk's metadata as Chroma stores it (no None values: a missing page is left out)."""
@@ -71,6 +85,8 @@ class Chunk:
             meta["page"] = self.page
         if self.section:
             meta["section"] = self.section
+        if self.ocr is not None:
+            meta["ocr"] = self.ocr
         years = years_in(self.text)
         if years:
             # The range of years the passage mentions, for year filters (Chroma has no list-valued metadata).

@@ -12,6 +12,7 @@ wall-clock limit of WALL_FACTOR times as long.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -22,10 +23,13 @@ import signal
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.documents import LoadedDocument, LoadError
+from ingest.documents import LoadedDocument, LoadError, LoadOptions
+from ingest.ocr import OcrOptions
 
 log = logging.getLogger(__name__)
 
@@ -34,24 +38,33 @@ WALL_FACTOR = 10  # the wall-clock backstop, in multiples of the CPU-time limit
 
 
 def _send(stream: IO[bytes], obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    data = memoryview(_HEADER.pack(len(payload)) + payload)
+    while data:  # an unbuffered stream may take part of it at a time
+        written = stream.write(data)
+        data = data[written if written is not None else len(data) :]
     stream.flush()
 
 
+def _read_exact(stream: IO[bytes], size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def _recv(stream: IO[bytes]) -> Any:
-    head = stream.read(_HEADER.size)
-    if len(head) < _HEADER.size:
-        raise EOFError
-    (size,) = _HEADER.unpack(head)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)
+    (size,) = _HEADER.unpack(_read_exact(stream, _HEADER.size))
+    return pickle.loads(_read_exact(stream, size))
 
 
-def worker_main(memory_mb: int, cpu_s: float) -> None:
-    """The worker's loop: read a path, load it, answer ("ok", LoadedDocument) or ("error", reason).
+def worker_main(memory_mb: int, cpu_s: float, ocr: OcrOptions) -> None:
+    """The worker's loop: read a path, load it, answer ("ok", LoadedDocument) or ("error", reason), after any
+    number of ("progress", pages done, of pages) while OCR reads the file's scanned pages.
 
     Each file may use `cpu_s` seconds of CPU time; past that the kernel ends the worker with SIGXCPU.
     """
@@ -70,6 +83,10 @@ def worker_main(memory_mb: int, cpu_s: float) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from ingest.loaders import load
 
+    def progress(done: int, total: int) -> None:
+        _send(out, ("progress", done, total))
+
+    options = LoadOptions(ocr=ocr, progress=progress)
     while True:
         try:
             path = _recv(inp)
@@ -79,7 +96,7 @@ def worker_main(memory_mb: int, cpu_s: float) -> None:
         cpu_limit = math.ceil(usage.ru_utime + usage.ru_stime + cpu_s)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, resource.RLIM_INFINITY))
         try:
-            result: tuple[str, Any] = ("ok", load(Path(path)))
+            result: tuple[str, Any] = ("ok", load(Path(path), options))
         except LoadError as exc:
             result = ("error", str(exc))
         except MemoryError:
@@ -102,12 +119,15 @@ def _one_line(exc: BaseException) -> str:
 class _Worker:
     """A plain child process (`python -m ingest.isolation`): no re-import of the caller's __main__."""
 
-    def __init__(self, memory_mb: int, cpu_s: float) -> None:
+    def __init__(self, memory_mb: int, cpu_s: float, ocr: OcrOptions) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ingest.isolation", str(memory_mb), repr(cpu_s)],
+            [sys.executable, "-m", "ingest.isolation", str(memory_mb), repr(cpu_s), json.dumps(asdict(ocr))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            # Unbuffered: a worker may send several messages (OCR progress, then the result), and bytes read
+            # ahead into a buffer would be invisible to select(), which waits for the next one.
+            bufsize=0,
         )
 
     def is_alive(self) -> bool:
@@ -144,33 +164,45 @@ class _Worker:
 class ParserPool:
     """Up to `workers` parser processes; `parse()` may be called from that many threads at once.
 
-    `timeout_s` is the CPU time one file may take to parse; the wall clock allows WALL_FACTOR times that.
+    `timeout_s` is the CPU time one file may take to parse; the wall clock allows WALL_FACTOR times that
+    between two signs of life (OCR reports each page; `ocr.file_timeout_s` bounds a file's OCR).
     """
 
-    def __init__(self, *, timeout_s: float = 120.0, memory_mb: int = 2048, workers: int = 1) -> None:
+    def __init__(
+        self, *, timeout_s: float = 120.0, memory_mb: int = 2048, workers: int = 1, ocr: OcrOptions | None = None
+    ) -> None:
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self.ocr = ocr or OcrOptions()
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._all: list[_Worker] = []
         for _ in range(workers):
             self._idle.put(None)  # a slot: the worker starts on first use
 
-    def parse(self, path: Path) -> LoadedDocument:
-        """Load one file in a worker; raise LoadError with the reason when it fails, hangs or blows up."""
+    def parse(self, path: Path, on_progress: Callable[[int, int], None] | None = None) -> LoadedDocument:
+        """Load one file in a worker; raise LoadError with the reason when it fails, hangs or blows up.
+
+        `on_progress(done, total)` hears of each page OCR reads.
+        """
         worker = self._idle.get()
         try:
             if worker is None or not worker.is_alive():
                 worker = self._start()
             try:
                 worker.send(str(path))
-                if not worker.wait_readable(self.timeout_s * WALL_FACTOR):
-                    self._discard(worker)
-                    worker = None
-                    raise LoadError(
-                        f"parsing took longer than {self.timeout_s * WALL_FACTOR:g} s without finishing"
-                        " (waiting, not computing); stopped"
-                    )
-                status, value = worker.recv()
+                while True:
+                    if not worker.wait_readable(self.timeout_s * WALL_FACTOR):
+                        self._discard(worker)
+                        worker = None
+                        raise LoadError(
+                            f"parsing took longer than {self.timeout_s * WALL_FACTOR:g} s without finishing"
+                            " (waiting, not computing); stopped"
+                        )
+                    status, *value = worker.recv()
+                    if status != "progress":
+                        break
+                    if on_progress is not None:
+                        on_progress(*value)
             except (EOFError, OSError, pickle.UnpicklingError):
                 try:
                     code: int | None = worker.process.wait(timeout=5)
@@ -182,11 +214,11 @@ class ParserPool:
         finally:
             self._idle.put(worker)
         if status == "ok":
-            return value
-        raise LoadError(value)
+            return value[0]
+        raise LoadError(value[0])
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.memory_mb, self.timeout_s)
+        worker = _Worker(self.memory_mb, self.timeout_s, self.ocr)
         self._all.append(worker)
         return worker
 
@@ -219,4 +251,4 @@ def _death_reason(code: int | None, memory_mb: int, cpu_s: float) -> str:
 
 
 if __name__ == "__main__":
-    worker_main(int(sys.argv[1]), float(sys.argv[2]))
+    worker_main(int(sys.argv[1]), float(sys.argv[2]), OcrOptions(**json.loads(sys.argv[3])))

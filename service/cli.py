@@ -71,6 +71,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
                 progress=bar.update,
                 parse_timeout_s=settings.parse_timeout_s,
                 parse_memory_mb=settings.parse_memory_mb,
+                ocr=settings.ocr_options,
             )
     except (IngestError, WriterBusy, StoreError, ValueError) as exc:
         _fail(str(exc))
@@ -115,12 +116,12 @@ class _ProgressBar:
     def __init__(self) -> None:
         self._bar: Any = None
 
-    def update(self, done: int, total: int, doc_id: str) -> None:
+    def update(self, done: int, total: int, doc_id: str, detail: str = "") -> None:
         if self._bar is None:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, leave=False)
-        self._bar.set_postfix_str(doc_id[-40:], refresh=False)
+        self._bar.set_postfix_str(f"{doc_id[-40:]} {detail}".rstrip(), refresh=bool(detail))
         self._bar.update(done - self._bar.n)
 
     def __enter__(self) -> _ProgressBar:

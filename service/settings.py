@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
+from ingest import OcrOptions
 from vectorstore import DEFAULT_EMBEDDER, DEFAULT_SENTENCE_MODEL, StoreLocation, sentence_stamp
 
 _CHECKOUT = Path(__file__).resolve().parents[1]
@@ -106,6 +107,29 @@ class Settings(BaseSettings):
         "wall clock)",
     )
     parse_memory_mb: int = Field(2048, ge=1, description="memory cap of the parser process")
+    ocr: bool = Field(
+        True,
+        description="`0` turns OCR off: scanned PDF pages and images are then reported, not read (OCR needs "
+        "Tesseract: `make ocr-deps`)",
+    )
+    ocr_page_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        alias="KAZDE_OCR_PAGE_TIMEOUT",
+        description="seconds (fractions allowed) OCR may spend on one page; a page over it is reported, not indexed",
+    )
+    ocr_file_timeout_s: float = Field(
+        900.0,
+        gt=0,
+        alias="KAZDE_OCR_FILE_TIMEOUT",
+        description="seconds OCR may spend on one file; the pages after it are reported, not indexed",
+    )
+    ocr_min_confidence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="the mean word confidence (0 to 1) below which a page read by OCR is reported, not indexed",
+    )
     llm_base_url: Trimmed = Field(
         "",
         description="an OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server, LM Studio, a hosted API) for "
@@ -196,6 +220,16 @@ class Settings(BaseSettings):
             raise SettingsError(_explain(exc)) from None
         finally:
             _ENVIRONMENT.reset(token)
+
+    @property
+    def ocr_options(self) -> OcrOptions:
+        """How ingestion reads scans."""
+        return OcrOptions(
+            enabled=self.ocr,
+            page_timeout_s=self.ocr_page_timeout_s,
+            file_timeout_s=self.ocr_file_timeout_s,
+            min_confidence=self.ocr_min_confidence,
+        )
 
     @property
     def store_location(self) -> StoreLocation:

@@ -273,9 +273,13 @@ def _ask(base: str, question: str) -> dict:
 
 def test_word_opendocument_and_epub_uploads_are_cited_by_section(admin_server: str) -> None:
     files = [(f"chronik.{fmt}", (OFFICE / f"goethe_chronik.{fmt}").read_bytes()) for fmt in ("docx", "odt", "epub")]
-    status, body = _upload(admin_server, [*files, ("fake.docx", b"plain text named .docx")], query="?reindex=1")
+    fakes = [("fake.docx", b"plain text named .docx"), ("fake.png", b"GIF89a named .png")]
+    status, body = _upload(admin_server, [*files, *fakes], query="?reindex=1")
     assert status == 201 and [s["doc_id"] for s in body["saved"]] == [f for f, _ in files], body
-    assert body["rejected"] == [{"name": "fake.docx", "reason": "not a .docx file: the content is not a zip container"}]
+    assert body["rejected"] == [
+        {"name": "fake.docx", "reason": "not a .docx file: the content is not a zip container"},
+        {"name": "fake.png", "reason": "not a .png image: the content is not one"},
+    ]
     job = _wait_for(admin_server, body["job_id"])
     assert job["state"] == "done" and job["summary"]["failed"] == 0, job
     docs = {d["doc_id"]: d for d in _json("GET", admin_server + "/api/documents")[1]["documents"]}
@@ -348,4 +352,34 @@ def test_an_upload_under_its_name_replaces_the_document(admin_server: str) -> No
     texts = [hit.text for hit, _ in hits if hit.metadata["doc_id"] == "replaceable.odt"]
     assert any("Hans Muster" in t for t in texts) and not any("Erhard Rathke" in t for t in texts), texts
     status, _ = _json("DELETE", f"{admin_server}/api/documents/replaceable.odt", token=TOKEN)
+    assert status == 200
+
+
+def test_a_scanned_pdf_is_read_by_ocr_while_the_service_answers_and_cited_at_its_page(admin_server: str) -> None:
+    scanned = Path(__file__).parent / "fixtures" / "scanned.pdf"
+    status, body = _upload(admin_server, [("archiv-scan.pdf", scanned.read_bytes())], query="?reindex=1")
+    assert status == 201, body
+    details, answered_meanwhile = set(), []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        job = _json("GET", f"{admin_server}/api/jobs/{body['job_id']}")[1]
+        if job["state"] in ("done", "failed"):
+            break
+        if "detail" in job["progress"]:
+            details.add(job["progress"]["detail"])
+            # The service keeps answering while OCR runs (in a worker process, at a lower priority).
+            answered_meanwhile.append(_json("POST", admin_server + "/api/ask", {"question": "Wer ist Abai?"})[0])
+        time.sleep(0.1)
+    assert job["state"] == "done" and job["summary"]["failed"] == 0, job
+    assert details and all(d.startswith("OCR: page ") and d.endswith(" of 2") for d in details), details
+    assert answered_meanwhile and set(answered_meanwhile) == {200}
+    problems = job["summary"]["problems"]["archiv-scan.pdf"]
+    assert any("2 pages read by OCR" in p for p in problems), problems
+    answer = _ask(
+        admin_server, "In welchem Jahr wurde die erste Spielzeit des deutschen Theaters in Temirtau eröffnet?"
+    )
+    cited = next(c for c in answer["citations"] if "1980" in c["quote"])
+    assert (cited["doc_id"], cited["page"]) == ("archiv-scan.pdf", 1), answer
+    assert 0.85 <= cited["ocr"] <= 1 and answer["passages"][cited["passage"]]["ocr"] == cited["ocr"]
+    status, _ = _json("DELETE", f"{admin_server}/api/documents/archiv-scan.pdf", token=TOKEN)
     assert status == 200

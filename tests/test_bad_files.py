@@ -69,8 +69,11 @@ def test_every_real_world_pdf_ends_indexed_or_failed_with_its_reason(tmp_path: P
         assert "password" in failed[encrypted]
     assert "fmtcorpus_encryption_nocopy.pdf" not in failed, "AES with an empty user password opens"
     assert "empty" in failed["plumber_empty.pdf"]
-    for scanned in ("ocr_c02-22.pdf", "ocr_linn.pdf"):
-        assert "no extractable text" in failed[scanned] and "OCR" in failed[scanned]
+    for scanned in ("ocr_c02-22.pdf", "ocr_linn.pdf"):  # image-only scans: read by OCR, at their page
+        assert scanned not in failed
+        assert any(p.startswith("1 page read by OCR (page 1; Tesseract") for p in summary["problems"][scanned])
+    # Pages whose text layer fails to extract are read by OCR instead, and say so.
+    assert any(p.endswith("; read by OCR instead") for p in summary["problems"]["govdocs1_027613.pdf"])
     assert "garbage" in failed["ocr_type3_font_nomapping.pdf"]
     assert "XFA" in failed["pdfjs_xfa_issue14315.pdf"]
     assert "cyclic" in failed["pdfjs_Pages-tree-refs.pdf"]

@@ -9,8 +9,9 @@ import pytest
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 
-from ingest.documents import LoadedDocument, LoadError
+from ingest.documents import LoadedDocument, LoadError, LoadOptions
 from ingest.loaders import SUPPORTED_SUFFIXES, load
+from ingest.ocr import OcrOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KAZAKH = "Қазақстан мен Германия арасындағы ынтымақтастық білім және мәдениет салаларында дамып келеді."
@@ -88,12 +89,17 @@ def raw_pdf(contents: list[bytes], *, catalog_extra: bytes = b"", kids: bytes | 
 
 
 def test_unknown_extension_is_refused_with_the_supported_list(tmp_path: Path) -> None:
-    with pytest.raises(LoadError, match=r"^unsupported file type '\.xyz' \(supported: \.pdf, \.txt, \.md, \.html, \.docx, \.odt, \.epub\)$"):
+    with pytest.raises(
+        LoadError,
+        match=r"^unsupported file type '\.xyz' \(supported: \.pdf, \.txt, \.md, \.html, \.docx, \.odt, \.epub, "
+        r"\.png, \.jpg, \.tif\)$",
+    ):
         load(write(tmp_path, "notes.xyz", "text"))
 
 
 def test_supported_suffixes_name_every_format() -> None:
-    assert {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".epub"} == set(SUPPORTED_SUFFIXES)
+    documents = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt", ".epub"}
+    assert documents | {".png", ".jpg", ".jpeg", ".tif", ".tiff"} == set(SUPPORTED_SUFFIXES)
 
 
 def test_suffix_is_matched_case_insensitively(tmp_path: Path) -> None:
@@ -306,11 +312,14 @@ def test_file_that_is_not_a_pdf_says_so(tmp_path: Path) -> None:
         load(write(tmp_path, "download.pdf", "<!DOCTYPE html><html><body>404 Not Found</body></html>"))
 
 
-def test_pdf_without_text_says_ocr_is_not_supported(tmp_path: Path) -> None:
-    with pytest.raises(LoadError, match=r"^no extractable text on its only page \(.*OCR is not supported\)$"):
+def test_a_pdf_of_blank_pages_says_so_and_without_ocr_says_ocr_is_off(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match=r"^no text on its only page: no text layer, and OCR found the page blank$"):
         load(write(tmp_path, "scan.pdf", fpdf_document([""])))
-    with pytest.raises(LoadError, match="^no extractable text on any of its 2 pages"):
-        load(write(tmp_path, "scan2.pdf", fpdf_document(["", ""])))
+    off = LoadOptions(ocr=OcrOptions(enabled=False))
+    with pytest.raises(
+        LoadError, match=r"^no extractable text on any of its 2 pages \(.*OCR is off \(KAZDE_OCR=0\)\)$"
+    ):
+        load(write(tmp_path, "scan2.pdf", fpdf_document(["", ""])), off)
 
 
 def test_glyph_name_page_is_reported_and_not_indexed(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -30,6 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TOKEN = "page-admin-token"
 FIXTURE_PDF = Path(__file__).parent / "fixtures" / "multilingual.pdf"
 OFFICE = Path(__file__).parent / "fixtures" / "office"
+SCANNED = Path(__file__).parent / "fixtures" / "scanned.pdf"
 SCREENSHOTS = Path(os.environ.get("KAZDE_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "kazde-screenshots")
 SOME_DOCS = ("de_goethe_30_Jahre_Goethe-Institut_Kasachstan.txt", "ru_caravan_Den_skorbi_28_avgusta.txt")
 # A document that tries every trick: the sentence that answers carries them all.
@@ -187,6 +189,42 @@ def test_a_word_document_is_cited_by_section_replaced_and_removed(
     reply = ask_in_page(browser, "Wann wurde das Goethe-Institut Kasachstan in Almaty eröffnet?")
     cited = {s.get_attribute("data-doc-id") for s in reply.find_elements(By.CSS_SELECTOR, ".source-item")}
     assert "goethe_chronik.docx" not in cited
+    assert console_errors(browser) == []
+
+
+def test_a_scan_shows_ocr_progress_while_indexed_and_its_passages_say_they_were_read_by_ocr(
+    browser: WebDriver, admin_site
+) -> None:
+    base, _ = admin_site
+    _fresh(browser, base)
+    browser.find_element(By.ID, "open-documents").click()
+    browser.find_element(By.ID, "admin-token").send_keys(TOKEN)
+    status = browser.find_element(By.ID, "job-status")
+    browser.execute_script(
+        """
+        window.kazdeStatus = [];
+        const status = document.getElementById('job-status');
+        new MutationObserver(() => window.kazdeStatus.push(status.textContent))
+          .observe(status, {childList: true, characterData: true, subtree: true});
+        """
+    )
+    browser.find_element(By.ID, "upload-files").send_keys(str(SCANNED))
+    browser.find_element(By.ID, "upload-button").click()
+    _wait(browser, lambda d: status.text.startswith("Done"), timeout=180)
+    seen = browser.execute_script("return window.kazdeStatus")
+    assert any("(scanned.pdf: OCR: page " in text for text in seen), seen
+    browser.find_element(By.ID, "close-documents").click()
+
+    reply = ask_in_page(
+        browser, "In welchem Jahr wurde die erste Spielzeit des deutschen Theaters in Temirtau eröffnet?"
+    )
+    source = reply.find_element(By.CSS_SELECTOR, '.answer-sources .source-item[data-doc-id="scanned.pdf"]')
+    badge = source.find_element(By.CSS_SELECTOR, ".ocr-badge")
+    assert re.fullmatch(r"scan, OCR (8[5-9]|9\d|100)%", badge.text), badge.text
+    assert badge.get_attribute("title").startswith("Read from a scanned page by OCR")
+    source.click()
+    meta = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#source-meta .ocr-badge"))
+    assert meta.text == badge.text
     assert console_errors(browser) == []
 
 

@@ -10,7 +10,7 @@ import re
 from io import BytesIO
 from pathlib import Path
 
-from ingest.documents import LoadedDocument, LoadError
+from ingest.documents import LoadedDocument, LoadError, LoadOptions
 from ingest.loaders.common import describe
 from ingest.loaders.sections import Sections, open_zip, parse_xml, read_part, section_document
 
@@ -71,7 +71,7 @@ def _notes(archive_data: bytes, part: str, tag: str) -> list[str]:
     return notes
 
 
-def load_docx(path: Path, data: bytes, password: str | None) -> LoadedDocument:
+def load_docx(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     """Load a Word document as sections under its headings."""
     import docx  # python-docx: imported here, so that importing the loaders stays light
 

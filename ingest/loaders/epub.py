@@ -11,7 +11,7 @@ import posixpath
 from pathlib import Path
 from urllib.parse import unquote
 
-from ingest.documents import LoadedDocument, LoadError
+from ingest.documents import LoadedDocument, LoadError, LoadOptions
 from ingest.loaders.common import source_url
 from ingest.loaders.html import decode_html, main_text, parse_html
 from ingest.loaders.sections import Sections, open_zip, parse_xml, read_part, section_document
@@ -110,7 +110,7 @@ def _keep_notes(soup: object) -> None:
                 back.replace_with(f"{back.get_text(strip=True)}. ")
 
 
-def load_epub(path: Path, data: bytes, password: str | None) -> LoadedDocument:
+def load_epub(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     """Load an EPUB's chapters in spine order, each a section named by its first heading."""
     sections = Sections()
     with open_zip(data, "EPUB") as archive:

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, Tag
 from bs4.dammit import EncodingDetector
 from bs4.element import CData, NavigableString, PageElement, PreformattedString
 
-from ingest.documents import LoadedDocument, LoadError, Page
+from ingest.documents import LoadedDocument, LoadError, LoadOptions, Page
 from ingest.loaders.common import (
     clean_value,
     decode,
@@ -140,7 +140,7 @@ def main_text(soup: BeautifulSoup) -> str:
     return _LEADING_SPACE.sub("", normalize_text(_html_text(root)))
 
 
-def load_html(path: Path, data: bytes, password: str | None) -> LoadedDocument:
+def load_html(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     """Load an HTML page's main text as one page, with title, canonical URL and language from its markup."""
     soup = parse_html(decode_html(data))
 

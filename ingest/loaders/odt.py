@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ingest.documents import LoadedDocument, LoadError
+from ingest.documents import LoadedDocument, LoadError, LoadOptions
 from ingest.loaders.sections import Sections, open_zip, parse_xml, read_part, section_document
 
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -89,7 +89,7 @@ class _Reader:
             self.sections.block(" | ".join(cells))
 
 
-def load_odt(path: Path, data: bytes, password: str | None) -> LoadedDocument:
+def load_odt(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     """Load an OpenDocument text as sections under its headings."""
     with open_zip(data, "OpenDocument") as archive:
         mime = read_part(archive, "mimetype")

@@ -21,7 +21,7 @@ from pypdf.errors import (
     PyPdfError,
 )
 
-from ingest.documents import LoadedDocument, LoadError, Page
+from ingest.documents import LoadedDocument, LoadError, LoadOptions, Page
 from ingest.loaders.common import (
     LANGUAGE_SAMPLE,
     clean_value,
@@ -30,6 +30,7 @@ from ingest.loaders.common import (
     one_line,
     stem_title,
 )
+from ingest.ocr import MAX_PIXELS, DocumentReader, OcrOptions, read_pages, unavailable_reason
 from ingest.text.language import detect_language
 from ingest.text.normalize import garbage_reason, normalize_text
 
@@ -179,34 +180,111 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _no_text_reason(total: int, failures: list[str], garbage: Counter[str], xfa: bool) -> str:
-    """Why not one page of a PDF gave text to index."""
+def _no_text_reason(
+    total: int, failures: list[str], garbage: Counter[str], xfa: bool, ocr: str, unread: list[str]
+) -> str:
+    """Why not one page of a PDF gave text to index (`ocr`: why scans were not read, "" when they were)."""
     if xfa and garbage:
         return "no readable text: a dynamic XFA form (its content is not stored in the PDF pages)"
-    if not failures and not garbage:
+    if not failures and not garbage and not unread:
         where = "its only page" if total == 1 else f"any of its {total} pages"
-        return f"no extractable text on {where} (scanned/image-only PDF? OCR is not supported)"
+        if ocr:
+            return f"no extractable text on {where} (scanned/image-only PDF? {ocr})"
+        return f"no text on {where}: no text layer, and OCR found the page{'s' if total > 1 else ''} blank"
     parts = []
+    if unread:
+        parts.append(f"{_plural(len(unread), 'page')} not read by OCR ({unread[0]})")
     if garbage:
         parts.append(f"{_plural(sum(garbage.values()), 'page')} garbage ({garbage.most_common(1)[0][0]})")
     if failures:
         parts.append(f"{_plural(len(failures), 'page')} failed ({failures[0]})")
-    empty = total - sum(garbage.values()) - len(failures)
-    if empty:
-        parts.append(f"{_plural(empty, 'page')} empty")
+    if not unread:
+        empty = total - sum(garbage.values()) - len(failures)
+        if empty:
+            parts.append(f"{_plural(empty, 'page')} {'empty' if ocr else 'blank'}")
     return "no readable text: " + ", ".join(parts)
 
 
-def load_pdf(path: Path, data: bytes, password: str | None) -> LoadedDocument:
-    """Load a PDF page by page; a page that fails or holds garbage is reported and skipped."""
+def _ocr_off_reason(options: OcrOptions) -> str:
+    """Why the pages without text were not read by OCR ("" when they can be)."""
+    if not options.enabled:
+        return "OCR is off (KAZDE_OCR=0)"
+    return unavailable_reason() or ""
+
+
+def _render(data: bytes, password: str | None, dpi: int):  # noqa: ANN202 - a pypdfium2 page renderer
+    """A function that renders page n (from 1) of the PDF as a greyscale image, at `dpi` or less for a huge page."""
+    import pypdfium2 as pdfium  # imported here: only scans need it
+
+    document = pdfium.PdfDocument(data, password=password)
+
+    def image(number: int):  # noqa: ANN202
+        page = document[number - 1]
+        width, height = page.get_size()
+        scale = dpi / 72
+        if width * height * scale * scale > MAX_PIXELS:
+            scale = (MAX_PIXELS / (width * height)) ** 0.5
+        return page.render(scale=scale, grayscale=True).to_pil()
+
+    return document, image
+
+
+def _ocr(
+    data: bytes, options: LoadOptions, numbers: list[int], language: str
+) -> tuple[dict[int, Page], list[str], list[str]]:
+    """The pages `numbers` read by OCR; the problems to report, and the reasons of the pages left unread."""
+    try:
+        document, image = _render(data, options.password, options.ocr.dpi)
+    except Exception as exc:  # pdfium refuses some files pypdf opens
+        reason = f"pages without text could not be rendered for OCR ({describe(exc)})"
+        return {}, [reason], [reason]
+    try:
+        read, problems = read_pages(image, numbers, DocumentReader(options.ocr, language), options.progress)
+    finally:
+        document.close()
+    pages = {n: Page(p.text, n, ocr=p.confidence) for n, p in read.items()}
+    if read:
+        confidence = sum(p.confidence for p in read.values()) / len(read)
+        langs = sorted({p.langs for p in read.values()})
+        shown = _ranges(sorted(read))
+        problems.append(
+            f"{_plural(len(read), 'page')} read by OCR ({shown}; Tesseract {', '.join(langs)}, "
+            f"mean confidence {confidence:.2f})"
+        )
+    return pages, problems, [p for p in problems if p.startswith("page")]
+
+
+def _read_instead(problem: str, read: dict[int, Page]) -> str:
+    number, _, rest = problem.removeprefix("page ").partition(": ")
+    if not number.isdigit() or int(number) not in read:
+        return problem
+    return f"page {number}: {rest.removesuffix(', not indexed')}; read by OCR instead"
+
+
+def _ranges(numbers: list[int]) -> str:
+    """'page 3' or 'pages 1-4, 7'."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    text = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
+    return f"page{'s' if len(numbers) > 1 else ''} {text}"
+
+
+def load_pdf(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
+    """Load a PDF page by page; a page that fails or holds garbage is reported and skipped, and a page without
+    a text layer (or with only garbage) is read by OCR when it can be."""
     if not data:
         raise LoadError("empty file (0 bytes)")
     pages: list[Page] = []
     problems: list[str] = []
     failures: list[str] = []
     garbage: Counter[str] = Counter()
+    scanned: list[int] = []  # pages for OCR: no text, garbage or a failed extraction
     with _quiet_pypdf() as noise:
-        reader = _open_pdf(data, password)
+        reader = _open_pdf(data, options.password)
         total = len(reader.pages)
         xfa = _is_dynamic_xfa(reader)
         for number in range(1, total + 1):
@@ -218,9 +296,11 @@ def load_pdf(path: Path, data: bytes, password: str | None) -> LoadedDocument:
             except Exception as exc:  # one damaged page must not cost the others
                 failures.append(describe(exc))
                 problems.append(f"page {number}: extraction failed ({failures[-1]})")
+                scanned.append(number)
                 continue
             text = normalize_text(raw or "")
             if not text:
+                scanned.append(number)
                 continue
             reason = garbage_reason(text)
             if reason is None and xfa and len(text) <= _XFA_PLACEHOLDER_MAX_CHARS:
@@ -228,26 +308,43 @@ def load_pdf(path: Path, data: bytes, password: str | None) -> LoadedDocument:
             if reason:
                 garbage[reason] += 1
                 problems.append(f"page {number}: garbage text ({reason}), not indexed")
+                if not xfa:
+                    scanned.append(number)
                 continue
             pages.append(Page(text, number))
         title = _pdf_title(reader)
 
+    sample = _sample(pages)
+    ocr_off = _ocr_off_reason(options.ocr) if scanned else ""
+    unread: list[str] = []
+    if scanned and not ocr_off:
+        read, ocr_problems, unread = _ocr(data, options, scanned, detect_language(sample) if sample else "")
+        # A page whose text layer was garbage or failed, and which OCR read: say so rather than "not indexed".
+        problems = [_read_instead(p, read) for p in problems] + ocr_problems
+        pages = sorted([*pages, *read.values()], key=lambda p: p.number or 0)
+        sample = sample or _sample(pages)
+    elif scanned and pages:
+        problems.append(f"{_ranges(scanned)} without text not read: {ocr_off}")
     if not pages:
-        raise LoadError(_no_text_reason(total, failures, garbage, xfa))
+        raise LoadError(_no_text_reason(total, failures, garbage, xfa, ocr_off, unread))
     if len(problems) > _MAX_PAGE_PROBLEMS:
         hidden = len(problems) - _MAX_PAGE_PROBLEMS
         problems = problems[:_MAX_PAGE_PROBLEMS] + [f"... and {_plural(hidden, 'more page')} with problems"]
     if noise.count:
         defects = _plural(noise.count, "defect")
         problems.append(f"pypdf worked around {defects} in the file (first: {noise.first})")
-    sample = ""
-    for page in pages:
-        sample += page.text + "\n\n"
-        if len(sample) >= LANGUAGE_SAMPLE:
-            break
     return LoadedDocument(
         pages=pages,
         title=title or stem_title(path),
         language=detect_language(sample),
         problems=problems,
     )
+
+
+def _sample(pages: list[Page]) -> str:
+    sample = ""
+    for page in pages:
+        sample += page.text + "\n\n"
+        if len(sample) >= LANGUAGE_SAMPLE:
+            break
+    return sample

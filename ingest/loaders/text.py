@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.documents import LoadedDocument, LoadError, Page
+from ingest.documents import LoadedDocument, LoadError, LoadOptions, Page
 from ingest.loaders.common import (
     clean_value,
     decode,
@@ -49,7 +49,7 @@ def _markdown_title(text: str) -> str:
     return clean_value(first_line)
 
 
-def load_text(path: Path, data: bytes, password: str | None) -> LoadedDocument:
+def load_text(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     """Load a .txt or .md file as one page, taking metadata from the corpus header line if there is one."""
     text = decode(data)
     if not text.strip():

@@ -37,6 +37,7 @@ def make_chunks(
             doc_type=doc.doc_type,
             version=version,
             section=page.section,
+            ocr=page.ocr,
         )
         for index, (page, start, end) in enumerate(chunk_pages(doc.pages, size, overlap))
     ]

@@ -29,7 +29,8 @@ class StoreLike(Protocol):
 
 # Opens the store on first need (reset=True drops the collection first); a no-op run never calls it.
 StoreOpener = Callable[[bool], StoreLike]
-Progress = Callable[[int, int, str], None]
+# (files done, of files, the document at hand, and what is happening to it: "" or "OCR: page 3 of 10").
+Progress = Callable[[int, int, str, str], None]
 
 
 @dataclass

@@ -10,6 +10,7 @@ from ingest import manifest as mf
 from ingest.chunking import CHUNK_CHARS, OVERLAP_CHARS
 from ingest.isolation import ParserPool
 from ingest.manifest import Manifest
+from ingest.ocr import OcrOptions
 from ingest.pipeline.discovery import discover
 from ingest.pipeline.identity import chunker_id
 from ingest.pipeline.planning import plan
@@ -32,6 +33,7 @@ def run(
     parse_memory_mb: int = 2048,
     parse_workers: int = 1,
     chunking: tuple[int, int] = (CHUNK_CHARS, OVERLAP_CHARS),
+    ocr: OcrOptions | None = None,
 ) -> IngestReport:
     """Bring the index in line with the files under `paths`; see IngestReport for what it did.
 
@@ -65,7 +67,8 @@ def run(
         report.seconds = time.perf_counter() - started
         return report
 
-    with ParserPool(timeout_s=parse_timeout_s, memory_mb=parse_memory_mb, workers=parse_workers) as pool:
+    pool = ParserPool(timeout_s=parse_timeout_s, memory_mb=parse_memory_mb, workers=parse_workers, ocr=ocr)
+    with pool:
         state = Writer(manifest, manifest_path, open_store, stamp, pool, report)
         state.chunking = chunking
         if rebuild or manifest.reset_pending:

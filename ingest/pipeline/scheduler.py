@@ -39,12 +39,18 @@ def index_all(state: Writer, work: list[Work], removed: set[str], progress: Prog
                     ahead.append((w, None))
                     continue
                 primaries.setdefault(w.content_hash, w.file.doc_id)
-                ahead.append((w, threads.submit(state.pool.parse, w.file.path)))
+                ahead.append((w, threads.submit(state.pool.parse, w.file.path, pages(w.file.doc_id))))
                 ahead_bytes += w.size
+
+        done = 0
+
+        def pages(doc_id: str):  # noqa: ANN202 - the OCR page progress of one file
+            if progress is None:
+                return None
+            return lambda read, of: progress(done, total, doc_id, f"OCR: page {min(read + 1, of)} of {of}")
 
         fill()
         warm.result()
-        done = 0
         while ahead:
             w, future = ahead.popleft()
             ahead_bytes -= w.size if future is not None else 0
@@ -63,5 +69,5 @@ def index_all(state: Writer, work: list[Work], removed: set[str], progress: Prog
                     state.index(w, exc)
             done += 1
             if progress is not None:
-                progress(done, total, w.file.doc_id)
+                progress(done, total, w.file.doc_id, "")
         state.flush()

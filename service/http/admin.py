@@ -79,11 +79,17 @@ def content_problem(name: str, head: bytes) -> str | None:
     """Why a file's first bytes do not fit its type (None when they do)."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        return f"unsupported file type {suffix or '(no extension)'}; allowed: PDF, txt, md, html, docx, odt, epub"
+        return (
+            f"unsupported file type {suffix or '(no extension)'}; allowed: PDF, txt, md, html, docx, odt, epub, "
+            "png, jpg, tif"
+        )
     if suffix == ".pdf":
         return None if head.lstrip().startswith(b"%PDF-") else "not a PDF: the content does not start with %PDF-"
     if suffix in _ZIPPED:
         return _zip_problem(suffix, head)
+    if suffix in _IMAGE_MAGIC:
+        kind = suffix.lstrip(".")
+        return None if head.startswith(_IMAGE_MAGIC[suffix]) else f"not a .{kind} image: the content is not one"
     if head.lstrip().startswith(b"%PDF-"):
         return f"the content is a PDF, not {suffix} text"
     if b"\x00" in head:
@@ -101,6 +107,9 @@ def content_problem(name: str, head: bytes) -> str | None:
 # uncompressed member "mimetype" (its content starts at byte 38 of the file).
 _ZIPPED = {".docx": None, ".odt": b"application/vnd.oasis.opendocument.text", ".epub": b"application/epub+zip"}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Images of pages, read by OCR: the signature each format's files start with.
+_PNG, _JPEG, _TIFF = (b"\x89PNG\r\n\x1a\n",), (b"\xff\xd8\xff",), (b"II*\x00", b"MM\x00*")
+_IMAGE_MAGIC = {".png": _PNG, ".jpg": _JPEG, ".jpeg": _JPEG, ".tif": _TIFF, ".tiff": _TIFF}
 
 
 def _zip_problem(suffix: str, head: bytes) -> str | None:

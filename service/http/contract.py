@@ -167,6 +167,9 @@ class Citation(_Open):
         None,
         description="The heading the quote stands under, where the document has no pages (Word, OpenDocument, EPUB).",
     )
+    ocr: float | None = Field(
+        None, ge=0, le=1, description="The page is a scan read by OCR, with this mean word confidence (0 to 1)."
+    )
     source: str | None
     quote: str
     passage: int | None = Field(None, description="Index into `passages` of the passage quoted.")
@@ -178,6 +181,9 @@ class Passage(_Open):
     page: int | None
     section: str | None = Field(
         None, description="The heading the passage stands under, where the document has no pages."
+    )
+    ocr: float | None = Field(
+        None, ge=0, le=1, description="The page is a scan read by OCR, with this mean word confidence (0 to 1)."
     )
     source: str | None = None
     language: str = ""

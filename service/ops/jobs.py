@@ -123,10 +123,12 @@ class Reindexer:
         s = self.settings
         last = [0.0]
 
-        def progress(done: int, total: int, doc_id: str) -> None:
+        def progress(done: int, total: int, doc_id: str, detail: str = "") -> None:
             job.progress = {"done": done, "total": total, "doc_id": doc_id}
+            if detail:
+                job.progress["detail"] = detail
             now = time.monotonic()
-            if now - last[0] > 0.2 or done == total:
+            if now - last[0] > 0.2 or done == total or detail:
                 last[0] = now
                 self.jobs.save(job)
 
@@ -145,6 +147,7 @@ class Reindexer:
                     progress=progress,
                     parse_timeout_s=s.parse_timeout_s,
                     parse_memory_mb=s.parse_memory_mb,
+                    ocr=s.ocr_options,
                 )
             job.summary = report.as_json()
             job.state = "done"

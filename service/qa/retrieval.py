@@ -30,6 +30,7 @@ class Passage:
     end: int
     chunk_indexes: list[int] = field(default_factory=list)
     section: str = ""  # the heading it stands under, in a format without pages (Word, OpenDocument, EPUB)
+    ocr: float | None = None  # read from a scan by OCR, with this confidence (0..1)
     second: float = 0.0  # the second embedder's bonus (Tuning.w_second_passage times its cosine above the base)
     sentences: list[ScoredSentence] = field(default_factory=list)  # best first
 
@@ -40,6 +41,7 @@ class Passage:
             "title": self.title,
             "page": self.page,
             "section": self.section or None,
+            "ocr": self.ocr,
             "source": self.source or None,
             "language": self.language,
             "text": self.text,
@@ -113,6 +115,7 @@ def _passage(hit: Hit, second: float) -> Passage:
         chunk_indexes=[int(m.get("chunk_index", 0))],
         second=second,
         section=str(m.get("section", "")),
+        ocr=float(m["ocr"]) if "ocr" in m else None,
     )
 
 

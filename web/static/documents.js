@@ -160,7 +160,8 @@ function mount({ onIndexChanged }) {
         ui.progress.max = total;
         ui.progress.value = done;
       }
-      ui.status.textContent = t(`job_${job.state}`, { done, total });
+      const detail = job.state === "running" && job.progress && job.progress.detail;
+      ui.status.textContent = `${t(`job_${job.state}`, { done, total })}${detail ? ` (${job.progress.doc_id}: ${detail})` : ""}`;
       if (job.state === "done" || job.state === "failed") {
         if (job.state === "failed") ui.status.textContent = `${t("job_failed")} ${job.error || ""}`;
         const failures = (job.summary && job.summary.failures) || [];

@@ -4,7 +4,7 @@
 
 import * as conversations from "./conversations.js";
 import { h, setLang, snippet } from "./dom.js";
-import { placeIn, t } from "./locale.js";
+import { ocrBadge, placeIn, t } from "./locale.js";
 import * as markdown from "./markdown.js";
 import { openCitation, showSource } from "./sources.js";
 
@@ -80,6 +80,7 @@ function sourcesList(data) {
       h("span", { className: "source-item-n", text: String(citation.n) }),
       h("span", { className: "source-item-title", text: citation.title || citation.doc_id }),
       placeIn(citation) ? h("span", { className: "source-item-page", text: placeIn(citation) }) : null,
+      ocrBadge(citation),
     );
     button.addEventListener("click", () => openCitation(data, citation, button));
     list.append(h("li", {}, button));
@@ -94,6 +95,7 @@ function closestList(data) {
     setLang(excerpt, passage.language);
     const meta = [
       placeIn(passage),
+      typeof passage.ocr === "number" ? t("ocrBadge", { p: Math.round(passage.ocr * 100) }) : null,
       typeof passage.score === "number" ? t("relevance", { score: passage.score.toFixed(2) }) : null,
     ].filter(Boolean);
     const button = h(

@@ -2,7 +2,7 @@
 // beside the chat (over it on narrow screens) and gives the focus back to what opened it when it closes.
 
 import { $, LANG_CODE, documentHref, h, setLang } from "./dom.js";
-import { placeIn, t } from "./locale.js";
+import { ocrBadge, placeIn, t } from "./locale.js";
 import { isHttpUrl } from "./markdown.js";
 
 const ui = {
@@ -50,6 +50,7 @@ export function openCitation(data, citation, from) {
         title: citation.title,
         page: citation.page,
         section: citation.section,
+        ocr: citation.ocr,
         source: citation.source,
         language: passage ? passage.language : undefined,
         text: passage ? passage.text : citation.quote,
@@ -70,6 +71,8 @@ export function showSource({ kicker, passage, quote }, from) {
 
   const meta = [];
   if (placeIn(passage)) meta.push(h("span", { className: "meta-page", text: placeIn(passage) }));
+  const scanned = ocrBadge(passage);
+  if (scanned) meta.push(scanned);
   if (typeof passage.language === "string" && LANG_CODE.test(passage.language)) {
     meta.push(h("span", { className: "meta-lang", text: passage.language.toUpperCase() }));
   }

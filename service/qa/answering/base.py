@@ -21,6 +21,7 @@ class Citation:
     quote: str
     passage: int  # index into the answer's passages
     section: str = ""  # the heading the quote stands under, where the document has no pages
+    ocr: float | None = None  # the OCR confidence of its page, when the page is a scan
 
     def to_json(self) -> dict[str, Any]:
         """The API's citation object."""
@@ -30,6 +31,7 @@ class Citation:
             "title": self.title,
             "page": self.page,
             "section": self.section or None,
+            "ocr": self.ocr,
             "source": self.source or None,
             "quote": self.quote,
             "passage": self.passage,

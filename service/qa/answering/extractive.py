@@ -130,6 +130,6 @@ class ExtractiveAnswerer:
         for n, (_, i, start, end) in enumerate(chosen, start=1):
             p = passages[i]
             quote = p.text[start:end].strip()
-            citations.append(Citation(n, p.doc_id, p.title, p.page, p.source, quote, i, p.section))
+            citations.append(Citation(n, p.doc_id, p.title, p.page, p.source, quote, i, p.section, p.ocr))
             parts.append(f"{quote} [{n}]")
         return Answer(text=" ".join(parts), abstained=False, citations=citations, verbatim=True)

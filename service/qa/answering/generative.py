@@ -207,7 +207,9 @@ class GenerativeAnswerer:
                 p = passages[e.passage]
                 quote = best_quote(e.sentences, lambda ss, claim=sentence.text: self.quote_scores(claim, ss))
                 citations.append(
-                    Citation(numbers[sentence.n], p.doc_id, p.title, p.page, p.source, quote, e.passage, p.section)
+                    Citation(
+                        numbers[sentence.n], p.doc_id, p.title, p.page, p.source, quote, e.passage, p.section, p.ocr
+                    )
                 )
             parts.append(f"{sentence.text} [{numbers[sentence.n]}]")
         return Answer(text=" ".join(parts), abstained=False, citations=citations, check=report.to_json())
