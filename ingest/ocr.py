@@ -28,10 +28,12 @@ from ingest.text.normalize import normalize_text
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-# Tesseract's language data by the two-letter codes the index uses, and the languages each script is read with
-# when no language is known yet.
-TESSERACT_LANGS = {"de": "deu", "en": "eng", "ru": "rus", "kk": "kaz"}
-SCRIPT_LANGS = {"Latin": "deu+eng", "Cyrillic": "rus+kaz"}
+# What Tesseract reads a document in, by the two-letter code of its language, and a script's languages when no
+# language is known yet. Each with a second (and third) language: Russian pages quote German titles and Kazakh
+# names, German ones English terms; a Cyrillic page read without eng turned "Bundesgesetzblatt" into
+# "Випаездезе" (CER of Russian pages 2.9% with rus+kaz, 1.4% with rus+kaz+eng; docs/benchmarks.md, "OCR").
+TESSERACT_LANGS = {"de": "deu+eng", "en": "eng+deu", "ru": "rus+kaz+eng", "kk": "kaz+rus+eng"}
+SCRIPT_LANGS = {"Latin": "deu+eng", "Cyrillic": "rus+kaz+eng"}
 ALL_LANGS = "deu+eng+rus+kaz"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-deu tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng"
 # A rendered page above this many pixels is scaled down (a poster at 300 dpi would take gigabytes).
@@ -88,7 +90,7 @@ def unavailable_reason() -> str | None:
     have = available_langs()
     if not have:
         return f"OCR needs Tesseract, which is not installed ({INSTALL_HINT})"
-    missing = sorted(set(TESSERACT_LANGS.values()) - have)
+    missing = sorted(set(ALL_LANGS.split("+")) - have)
     if missing:
         return f"Tesseract lacks the language data {', '.join(missing)} ({INSTALL_HINT})"
     return None

@@ -34,7 +34,7 @@ def test_a_scanned_pdf_is_read_page_by_page_in_each_pages_language() -> None:
     assert doc.language == "de"
     # The German page sets the document's language; the Russian one is read again in its own script's languages.
     assert doc.problems == [
-        f"2 pages read by OCR (pages 1-2; Tesseract deu+eng, rus+kaz, mean confidence "
+        f"2 pages read by OCR (pages 1-2; Tesseract deu+eng, rus+kaz+eng, mean confidence "
         f"{(doc.pages[0].ocr + doc.pages[1].ocr) / 2:.2f})"
     ]
     assert seen == [(0, 2), (1, 2), (2, 2)]
