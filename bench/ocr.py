@@ -20,11 +20,15 @@ import tempfile
 import time
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import BENCH_DATA, table, write_section  # noqa: E402
 from ingest import LoadError, load_file  # noqa: E402
+
+if TYPE_CHECKING:
+    from PIL import Image
 from service.resources import BUNDLED_CORPUS  # noqa: E402
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -84,7 +88,7 @@ CONDITIONS = {
 }
 
 
-def render(pdf: bytes, condition: str):  # noqa: ANN201 - a PIL image
+def render(pdf: bytes, condition: str) -> Image.Image:
     import numpy as np
     import pypdfium2 as pdfium
     from PIL import Image, ImageFilter

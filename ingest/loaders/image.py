@@ -39,7 +39,7 @@ def load_image(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     except Exception as exc:  # truncated or damaged image data
         raise LoadError(f"a damaged image ({describe(exc)})") from exc
 
-    def frame(number: int):  # noqa: ANN202
+    def frame(number: int) -> Image.Image:
         image.seek(number - 1)
         return image.copy()
 

@@ -7,10 +7,11 @@ import re
 import threading
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import (
@@ -45,6 +46,9 @@ _UNTITLED = re.compile(
 )
 
 _LETTER = re.compile(r"[^\W\d_]")
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 log = logging.getLogger(__name__)
 _PYPDF_LOG = logging.getLogger("pypdf")
@@ -212,13 +216,14 @@ def _ocr_off_reason(options: OcrOptions) -> str:
     return unavailable_reason() or ""
 
 
-def _render(data: bytes, password: str | None, dpi: int):  # noqa: ANN202 - a pypdfium2 page renderer
-    """A function that renders page n (from 1) of the PDF as a greyscale image, at `dpi` or less for a huge page."""
+def _render(data: bytes, password: str | None, dpi: int) -> tuple[Any, Callable[[int], Image]]:
+    """The PDFium document (to close) and a function that renders its page n (from 1) as a greyscale image, at
+    `dpi` or less for a huge page."""
     import pypdfium2 as pdfium  # imported here: only scans need it
 
     document = pdfium.PdfDocument(data, password=password)
 
-    def image(number: int):  # noqa: ANN202
+    def image(number: int) -> Image:
         page = document[number - 1]
         width, height = page.get_size()
         scale = dpi / 72

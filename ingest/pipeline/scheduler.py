@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from ingest.documents import LoadedDocument, LoadError
@@ -44,7 +45,8 @@ def index_all(state: Writer, work: list[Work], removed: set[str], progress: Prog
 
         done = 0
 
-        def pages(doc_id: str):  # noqa: ANN202 - the OCR page progress of one file
+        def pages(doc_id: str) -> Callable[[int, int], None] | None:
+            """What tells `progress` of the pages OCR reads in one file."""
             if progress is None:
                 return None
             return lambda read, of: progress(done, total, doc_id, f"OCR: page {min(read + 1, of)} of {of}")

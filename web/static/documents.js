@@ -172,16 +172,15 @@ function mount({ onIndexChanged }) {
     }
   }
 
+  /** Run a write action: it returns a job id to follow, true when it changed the index itself, or null. */
   async function run(action) {
     if (busy) return;
     setBusy(true);
     showProblems([]);
     try {
-      const jobId = await action();
-      if (jobId) {
-        await follow(jobId);
-        onIndexChanged();
-      }
+      const result = await action();
+      if (typeof result === "string") await follow(result);
+      if (result) onIndexChanged();
     } catch (error) {
       ui.status.textContent = String(error.message || error);
     } finally {
@@ -212,13 +211,11 @@ function mount({ onIndexChanged }) {
     return data.job_id;
   }
 
-  async function removeDocument(doc) {
+  function removeDocument(doc) {
     const title = doc.title || doc.doc_id;
     const question = doc.origin === "upload" ? t("confirmRemove", { title }) : t("confirmRemoveFolder", { title });
     if (busy || !window.confirm(question)) return;
-    setBusy(true);
-    showProblems([]);
-    try {
+    run(async () => {
       const response = await fetch(`/api/documents/${encodeURIComponent(doc.doc_id)}`, {
         method: "DELETE",
         headers: authHeaders(),
@@ -226,13 +223,8 @@ function mount({ onIndexChanged }) {
       if (!response.ok) throw new Error(await errorText(response));
       const data = await response.json();
       ui.status.textContent = `${t("removed", { title })} ${data.returns_on_reindex ? data.message : ""}`.trim();
-      onIndexChanged();
-    } catch (error) {
-      ui.status.textContent = String(error.message || error);
-    } finally {
-      setBusy(false);
-      refresh().catch(() => {});
-    }
+      return true;
+    });
   }
 
   async function replaceDocument() {
