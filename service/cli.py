@@ -52,27 +52,15 @@ def main(verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON summary line on standard output.")
 def ingest(paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
     """Index files and folders (default: the bundled corpus), incrementally by content hash."""
-    from ingest import IngestError, WriterBusy, WriterLock
-    from ingest import run as run_ingest
-    from service.qa import index_opener, index_stamp
+    from ingest import IngestError, WriterBusy
+    from service.qa import ingest_index
     from vectorstore import StoreError
 
     settings = _settings()
     targets = list(paths) or [BUNDLED_CORPUS]
     try:
-        with WriterLock(settings.data_dir), _ProgressBar() as bar:
-            report = run_ingest(
-                targets,
-                index_opener(settings),
-                settings.manifest_path,
-                stamp=index_stamp(settings),
-                second_stamp=settings.sentence_stamp,
-                rebuild=rebuild,
-                progress=bar.update,
-                parse_timeout_s=settings.parse_timeout_s,
-                parse_memory_mb=settings.parse_memory_mb,
-                ocr=settings.ocr_options,
-            )
+        with _ProgressBar() as bar:
+            report = ingest_index(settings, targets, progress=bar.update, rebuild=rebuild)
     except (IngestError, WriterBusy, StoreError, ValueError) as exc:
         _fail(str(exc))
     summary = report.as_json()

@@ -115,9 +115,8 @@ class Reindexer:
         return job
 
     def _run(self, job: Job) -> None:
-        from ingest import IngestError, WriterBusy, WriterLock
-        from ingest import run as run_ingest
-        from service.qa import index_opener, index_stamp
+        from ingest import IngestError, WriterBusy
+        from service.qa import ingest_index
         from vectorstore import StoreError
 
         s = self.settings
@@ -137,18 +136,7 @@ class Reindexer:
             job.state = "running"
             self.jobs.save(job)
             targets = reindex_targets(s)
-            with WriterLock(s.data_dir):
-                report = run_ingest(
-                    targets,
-                    index_opener(s),
-                    s.manifest_path,
-                    stamp=index_stamp(s),
-                    second_stamp=s.sentence_stamp,
-                    progress=progress,
-                    parse_timeout_s=s.parse_timeout_s,
-                    parse_memory_mb=s.parse_memory_mb,
-                    ocr=s.ocr_options,
-                )
+            report = ingest_index(s, targets, progress=progress)
             job.summary = report.as_json()
             job.state = "done"
         except (IngestError, WriterBusy, StoreError, ValueError, OSError) as exc:

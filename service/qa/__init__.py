@@ -17,7 +17,7 @@ _WHERE = {
     "service.qa.ranking": ("ScoredSentence", "SentenceScorer"),
     "service.qa.tuning": ("DEFAULT_TUNING", "Tuning"),
     "service.qa.reader": ("DECISION", "FEATURES", "WEIGHTS", "Reader", "decision_features", "load_reader"),
-    "service.qa.index": ("index_opener", "index_stamp", "open_index"),
+    "service.qa.index": ("index_opener", "index_stamp", "ingest_index", "open_index"),
     "service.qa.coverage": ("unmentioned_names",),
     "service.qa.evaluation": (
         "RANK_DEPTH",

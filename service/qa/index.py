@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from ingest import IngestReport
     from vectorstore import SentenceIndex, Store
 
 log = logging.getLogger(__name__)
@@ -74,3 +76,29 @@ def index_stamp(settings: Settings) -> str:
 def index_opener(settings: Settings) -> Callable[[bool], Store]:
     """What ingest.run opens the store with: open_index for these settings."""
     return lambda reset: open_index(settings, reset=reset)
+
+
+def ingest_index(
+    settings: Settings,
+    targets: list[Path],
+    *,
+    progress: Callable[[int, int, str, str], None] | None = None,
+    rebuild: bool = False,
+) -> IngestReport:
+    """Bring the index of these settings in line with `targets`, under the writer lock (`kazde ingest`, reindex
+    jobs): every setting of the run (store, stamps, parser limits, OCR) from `settings`."""
+    from ingest import WriterLock, run
+
+    with WriterLock(settings.data_dir):
+        return run(
+            targets,
+            index_opener(settings),
+            settings.manifest_path,
+            stamp=index_stamp(settings),
+            second_stamp=settings.sentence_stamp,
+            rebuild=rebuild,
+            progress=progress,
+            parse_timeout_s=settings.parse_timeout_s,
+            parse_memory_mb=settings.parse_memory_mb,
+            ocr=settings.ocr_options,
+        )
