@@ -7,6 +7,7 @@ never opened, followed or run. Headers and footers are page furniture and left o
 from __future__ import annotations
 
 import re
+import zipfile
 from io import BytesIO
 from pathlib import Path
 
@@ -54,10 +55,9 @@ def _table_rows(table: object) -> list[str]:
     return rows
 
 
-def _notes(archive_data: bytes, part: str, tag: str) -> list[str]:
+def _notes(archive: zipfile.ZipFile, part: str, tag: str) -> list[str]:
     """The text of each real footnote or endnote (not the separators), in document order."""
-    with open_zip(archive_data, "Word") as archive:
-        data = read_part(archive, part)
+    data = read_part(archive, part)
     if data is None:
         return []
     notes = []
@@ -75,7 +75,8 @@ def load_docx(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
     """Load a Word document as sections under its headings."""
     import docx  # python-docx: imported here, so that importing the loaders stays light
 
-    open_zip(data, "Word").close()  # a clear reason for a file that is not a zip at all
+    with open_zip(data, "Word") as archive:  # also a clear reason for a file that is not a zip at all
+        notes = _notes(archive, "word/footnotes.xml", "footnote") + _notes(archive, "word/endnotes.xml", "endnote")
     try:
         document = docx.Document(BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, PackageNotFoundError...
@@ -91,7 +92,6 @@ def load_docx(path: Path, data: bytes, options: LoadOptions) -> LoadedDocument:
         else:
             text = item.text.strip()
             sections.block(f"• {text}" if text and _is_list_item(item) else text)
-    notes = _notes(data, "word/footnotes.xml", "footnote") + _notes(data, "word/endnotes.xml", "endnote")
     pages = sections.close(notes)
     properties = document.core_properties
     return section_document(

@@ -67,7 +67,8 @@ def _toc_labels(archive: object, root: object, base: str) -> dict[str, str]:
             else:
                 content = link.find("{*}content")
                 href = content.get("src", "") if content is not None else ""
-                label = "".join(link.find("{*}navLabel").itertext()) if link.find("{*}navLabel") is not None else ""
+                name_tag = link.find("{*}navLabel")
+                label = "".join(name_tag.itertext()) if name_tag is not None else ""
             label = " ".join(label.split())
             if href and label:
                 labels.setdefault(_member(folder, href), label)
